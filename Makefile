@@ -1,0 +1,23 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup demo test clean
+
+$(BIN)/oerhub: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/oerhub
+
+setup: $(BIN)/oerhub
+
+demo: setup        ## serve sample repositories on 127.0.0.1, harvest them, print how to browse
+	$(BIN)/oerhub demo
+
+test: setup        ## set up and run the whole test suite
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) data/demo *.egg-info

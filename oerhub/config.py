@@ -1,0 +1,266 @@
+"""The sources registry: read `config/sources.toml`, check every field, name what is wrong.
+
+A bad registry stops everything before any request is made: a harvest that silently skips a
+misspelt source is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pycountry
+
+from oerhub.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/sources.toml")
+DEFAULT_DB = Path("data/oerhub.db")
+DEFAULT_CONTACT = "https://github.com/oerhub/oerhub"
+
+PROTOCOLS = ("oai-pmh",)
+CONFIDENCE = ("high", "medium", "low")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+REQUIRED = ("id", "name", "country", "protocol", "url")
+# key -> (type(s), description used in messages)
+OPTIONAL: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "metadata_prefix": (str, "a string such as 'oai_dc'"),
+    "sets": (list, "a list of set specs"),
+    "enabled": (bool, "true or false"),
+    "platform": (str, "a string"),
+    "institution": (str, "a string"),
+    "homepage": (str, "a URL"),
+    "evidence": (list, "a list of strings: where the URL was found"),
+    "confidence": (str, "one of high, medium, low"),
+    "note": (str, "a string"),
+    "languages": (list, "a list of ISO 639-1 codes"),
+    "latitude": ((int, float), "a number"),
+    "longitude": ((int, float), "a number"),
+}
+SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "contact": (str, "a URL or mailto: address people can reach you at"),
+    "timeout": ((int, float), "seconds, a number"),
+    "delay": ((int, float), "seconds between two requests to one host, a number"),
+    "retries": (int, "how many times a failed request is tried again, a whole number"),
+    "backoff": ((int, float), "seconds before the first retry (doubling after), a number"),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One repository or portal to harvest."""
+
+    id: str
+    name: str
+    country: str
+    protocol: str
+    url: str
+    metadata_prefix: str = "oai_dc"
+    sets: tuple[str, ...] = ()
+    enabled: bool = True
+    platform: str | None = None
+    institution: str | None = None
+    homepage: str | None = None
+    evidence: tuple[str, ...] = ()
+    confidence: str | None = None
+    note: str | None = None
+    languages: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How oerhub talks to servers."""
+
+    contact: str = DEFAULT_CONTACT
+    timeout: float = 60.0
+    delay: float = 0.0
+    retries: int = 3
+    backoff: float = 2.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sources: tuple[Source, ...]
+    settings: Settings = field(default_factory=Settings)
+
+    def get(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources[:10])
+        more = "…" if len(self.sources) > 10 else ""
+        raise ConfigError(f"no source with id {source_id!r} (known: {known}{more})",
+                          path=str(self.path))
+
+    @property
+    def enabled(self) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources if s.enabled)
+
+
+def config_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The registry to read: the option, else $OERHUB_CONFIG, else config/sources.toml."""
+    return Path(option or os.environ.get("OERHUB_CONFIG") or DEFAULT_CONFIG)
+
+
+def db_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The catalogue to write: the option, else $OERHUB_DB, else data/oerhub.db."""
+    return Path(option or os.environ.get("OERHUB_DB") or DEFAULT_DB)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and check the registry; raise ConfigError naming file, source and field."""
+    path = config_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found (give --config FILE or set OERHUB_CONFIG)",
+                          path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Check an already-parsed registry (split out so tests can feed dicts)."""
+    unknown = set(data) - {"sources", "harvest"}
+    if unknown:
+        raise ConfigError(f"unknown top-level key(s) {sorted(unknown)}; expected [[sources]] "
+                          "and an optional [harvest] table", path=str(path))
+    settings = _parse_settings(data.get("harvest", {}), path)
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError("'sources' must be an array of tables ([[sources]])", path=str(path))
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_sources, start=1):
+        source = _parse_source(raw, index, path)
+        if source.id in seen:
+            raise ConfigError(f"duplicate id: source #{index} repeats the id of source "
+                              f"#{seen[source.id]}", path=str(path), source=source.id, field="id")
+        seen[source.id] = index
+        sources.append(source)
+    return Config(path=path, sources=tuple(sources), settings=settings)
+
+
+def _parse_settings(raw: Any, path: Path) -> Settings:
+    if not isinstance(raw, dict):
+        raise ConfigError("[harvest] must be a table", path=str(path))
+    for key, value in raw.items():
+        if key not in SETTINGS:
+            raise ConfigError(f"unknown setting (known: {', '.join(SETTINGS)})",
+                              path=str(path), field=f"harvest.{key}")
+        kind, what = SETTINGS[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"must be {what}, not {value!r}", path=str(path),
+                              field=f"harvest.{key}")
+    for key in ("timeout", "delay", "backoff"):
+        if key in raw and not math.isfinite(raw[key]):
+            raise ConfigError("must be a finite number", path=str(path), field=f"harvest.{key}")
+    if raw.get("timeout", 1) <= 0:
+        raise ConfigError("must be more than 0 seconds", path=str(path), field="harvest.timeout")
+    for key in ("delay", "retries", "backoff"):
+        if raw.get(key, 0) < 0:
+            raise ConfigError("must not be negative", path=str(path), field=f"harvest.{key}")
+    if "contact" in raw and not _is_contact(raw["contact"]):
+        raise ConfigError(f"must be an http(s) URL or a mailto: address, not {raw['contact']!r}",
+                          path=str(path), field="harvest.contact")
+    return Settings(**{k: (float(v) if k in ("timeout", "delay", "backoff") else v)
+                       for k, v in raw.items()})
+
+
+def _parse_source(raw: Any, index: int, path: Path) -> Source:
+    label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{index}"
+
+    def fail(message: str, key: str | None = None) -> ConfigError:
+        return ConfigError(message, path=str(path), source=label, field=key)
+
+    if not isinstance(raw, dict):
+        raise fail("each [[sources]] entry must be a table")
+    for key in REQUIRED:
+        if key not in raw:
+            raise fail("missing required field", key)
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise fail(f"must be a non-empty string, not {raw[key]!r}", key)
+    for key, value in raw.items():
+        if key in REQUIRED:
+            continue
+        if key not in OPTIONAL:
+            raise fail(f"unknown field (known: {', '.join(REQUIRED + tuple(OPTIONAL))})", key)
+        kind, what = OPTIONAL[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise fail(f"must be {what}, not {value!r}", key)
+    for key in ("sets", "evidence", "languages"):
+        if any(not isinstance(item, str) or not item for item in raw.get(key, [])):
+            raise fail("must contain only non-empty strings", key)
+
+    if not SLUG.match(raw["id"]):
+        raise fail("must be a slug: lower-case letters, digits, '-', '_' or '.'", "id")
+    country = raw["country"].strip().upper()
+    if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
+        raise fail(f"{raw['country']!r} is not an ISO 3166-1 alpha-2 country code", "country")
+    protocol = raw["protocol"].strip().lower()
+    if protocol not in PROTOCOLS:
+        raise fail(f"unknown protocol {raw['protocol']!r} (known: {', '.join(PROTOCOLS)})",
+                   "protocol")
+    if not _is_http_url(raw["url"]):
+        raise fail(f"{raw['url']!r} is not an http(s) URL with a host", "url")
+    if "homepage" in raw and not _is_http_url(raw["homepage"]):
+        raise fail(f"{raw['homepage']!r} is not an http(s) URL with a host", "homepage")
+    if "confidence" in raw and raw["confidence"] not in CONFIDENCE:
+        raise fail(f"must be one of {', '.join(CONFIDENCE)}", "confidence")
+    if "latitude" in raw and not -90 <= raw["latitude"] <= 90:
+        raise fail("must be between -90 and 90", "latitude")
+    if "longitude" in raw and not -180 <= raw["longitude"] <= 180:
+        raise fail("must be between -180 and 180", "longitude")
+    prefix = raw.get("metadata_prefix", "oai_dc")
+    if not prefix.strip():
+        raise fail("must not be empty", "metadata_prefix")
+
+    return Source(
+        id=raw["id"],
+        name=raw["name"].strip(),
+        country=country,
+        protocol=protocol,
+        url=raw["url"].strip(),
+        metadata_prefix=prefix.strip(),
+        sets=tuple(raw.get("sets", ())),
+        enabled=raw.get("enabled", True),
+        platform=raw.get("platform"),
+        institution=raw.get("institution"),
+        homepage=raw.get("homepage"),
+        evidence=tuple(raw.get("evidence", ())),
+        confidence=raw.get("confidence"),
+        note=raw.get("note"),
+        languages=tuple(raw.get("languages", ())),
+        latitude=float(raw["latitude"]) if "latitude" in raw else None,
+        longitude=float(raw["longitude"]) if "longitude" in raw else None,
+    )
+
+
+def _is_http_url(value: str) -> bool:
+    value = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError for a port out of range
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _is_contact(value: str) -> bool:
+    return _is_http_url(value) or bool(re.fullmatch(r"mailto:[^@\s]+@[^@\s]+", value))

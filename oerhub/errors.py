@@ -1,0 +1,58 @@
+"""Exceptions named for the condition, each carrying what a person needs to fix it.
+
+Everything the CLI turns into a clear message derives from `OerhubError`; anything else
+is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+
+class OerhubError(Exception):
+    """Base of every error oerhub reports to a person."""
+
+
+class ConfigError(OerhubError):
+    """The sources registry (or an option) is wrong: names the file, the source and the field."""
+
+    def __init__(self, message: str, *, path: str | None = None, source: str | None = None,
+                 field: str | None = None) -> None:
+        self.path = path
+        self.source = source
+        self.field = field
+        where = []
+        if path:
+            where.append(str(path))
+        if source:
+            where.append(f"source {source!r}")
+        if field:
+            where.append(f"field {field!r}")
+        super().__init__(f"{': '.join(where)}: {message}" if where else message)
+
+
+class HarvestError(OerhubError):
+    """A source could not be harvested (the run is recorded as failed)."""
+
+
+class SourceUnreachable(HarvestError):
+    """No usable HTTP answer: connection refused, timeout, DNS failure, HTTP error status."""
+
+
+class NotOaiResponse(HarvestError):
+    """The server answered, but not with OAI-PMH XML (an HTML page, JSON, garbage)."""
+
+
+class OaiProtocolError(HarvestError):
+    """The repository answered with an OAI-PMH <error> we cannot treat as normal."""
+
+    def __init__(self, code: str, message: str, url: str) -> None:
+        self.code = code
+        self.url = url
+        super().__init__(f"OAI-PMH error {code!r} from {url}: {message or '(no message)'}")
+
+
+class BadResumptionToken(OaiProtocolError):
+    """The repository rejected our resumption token (usually expired)."""
+
+
+class CatalogueError(OerhubError):
+    """The catalogue file cannot be opened or is not an oerhub catalogue."""

@@ -1,0 +1,152 @@
+"""Free-text cleaning shared by every mapper.
+
+Repositories put HTML fragments, entities, Word junk and control characters into
+titles and descriptions; the catalogue wants one line of plain text that is also
+legal XML 1.0 (so it can be re-exported through OAI-PMH).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+# Only *known* HTML element names count as tags, and attributes must carry a value
+# (`name="v"`, `name=v`) unless they are one of a few HTML booleans. That keeps maths
+# such as "a < b and c > d" or "a<b and c>d" intact while stripping real markup.
+_INLINE_TAGS = (
+    "a|abbr|acronym|b|bdi|bdo|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|nobr|q|s|samp|"
+    "small|span|strike|strong|sub|sup|tt|u|var|wbr"
+)
+_BLOCK_TAGS = (
+    "address|article|aside|blockquote|body|br|caption|center|col|colgroup|dd|div|dl|dt|"
+    "figcaption|figure|footer|h[1-6]|head|header|hr|html|img|li|link|main|meta|nav|ol|p|pre|"
+    "section|table|tbody|td|tfoot|th|thead|title|tr|ul"
+)
+_ATTR = (
+    r"""\s+(?:[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+)"""
+    r"""|nowrap|hidden|disabled|checked|selected|readonly|compact|noshade)"""
+)
+# Word/Office namespaced tags (`<o:p>`, `<st1:metricconverter ...>`) are stripped too.
+_TAG_RE = re.compile(
+    rf"</?(?P<name>{_INLINE_TAGS}|{_BLOCK_TAGS}|[a-z][a-z0-9]*:[a-z][\w-]*)(?:{_ATTR})*\s*/?>",
+    re.IGNORECASE,
+)
+_INLINE_NAMES = frozenset(_INLINE_TAGS.split("|"))
+# Whole elements whose content is never text, comments, doctype and processing instructions.
+_DROP_RE = re.compile(
+    r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<!DOCTYPE[^>]*>|<\?[^>]*\?>",
+    re.IGNORECASE | re.DOTALL,
+)
+# Characters that cannot appear in XML 1.0 (C0 controls except \t \n \r, lone surrogates,
+# U+FFFE/U+FFFF), DEL/C1 controls (legal but always mojibake here) and invisible junk
+# (zero-width space, word joiner, BOM, soft hyphen). ZWJ/ZWNJ are kept: they carry meaning.
+_JUNK_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\u200b\u2060\ufeff\u00ad]"
+)
+# Separator-like controls become spaces instead of vanishing ("page1\fpage2" → "page1 page2").
+_SEPARATOR_CONTROLS_RE = re.compile("[\x0b\x0c\x1c-\x1f\x85]")
+_SPACE_RE = re.compile(r"\s+")
+# Vocabulary matching: apostrophe variants ("oʻquv", "o’quv") are one apostrophe, and
+# everything that is neither a word character nor an apostrophe separates words.
+_APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "’": "'", "‘": "'", "`": "'", "´": "'"})
+_NON_WORD_RE = re.compile(r"[^\w']+")
+
+
+def _replace_tag(match: re.Match[str]) -> str:
+    """Inline markup vanishes ("хим<b>ия</b>"), block markup separates words ("</p><p>")."""
+    return "" if match.group("name").lower() in _INLINE_NAMES else " "
+
+
+def clean_text(value: str | None) -> str | None:
+    """Plain, single-line, XML-safe text, or None when nothing is left.
+
+    Tags are stripped once, *before* entities are decoded, so an escaped example such as
+    "&lt;p&gt;" in an HTML course description survives as the text "<p>".
+    """
+    if value is None:
+        return None
+    text = _DROP_RE.sub(" ", value)
+    text = _TAG_RE.sub(_replace_tag, text)
+    text = html.unescape(text)
+    text = _SEPARATOR_CONTROLS_RE.sub(" ", text)
+    text = _JUNK_RE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text or None
+
+
+def split_values(value: str | None, seps: str = ";,") -> list[str]:
+    """Split one metadata value holding several ("rus; eng", "ru, en"): stripped, no empties."""
+    if not value:
+        return []
+    if not seps:
+        return [value.strip()] if value.strip() else []
+    if len(seps) > 1:
+        value = value.translate({ord(sep): seps[0] for sep in seps[1:]})
+    return [part.strip() for part in value.split(seps[0]) if part.strip()]
+
+
+def fold_words(text: str) -> str:
+    """Key for matching vocabulary phrases: lower case, ё = е, punctuation and hyphens as spaces.
+
+    "Учебно-методическое  пособие." and "учебно методическое пособие" fold alike, so a
+    librarian writes a phrase once, without punctuation.
+    """
+    text = text.translate(_APOSTROPHES).casefold().replace("ё", "е")
+    return " ".join(_NON_WORD_RE.sub(" ", text).split()).strip("'")
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A vocabulary phrase as a regex over fold_words() text; "*" ending a word = any ending.
+
+    The caller adds the word boundaries and compiles once (see resource_type, education).
+    """
+    pieces = []
+    for word in phrase.split():
+        body = fold_words(word.rstrip("*"))
+        if body:
+            piece = " ".join(re.escape(part) for part in body.split())
+            pieces.append(piece + (r"\w*" if word.endswith("*") else ""))
+    return " ".join(pieces)
+
+
+class PhraseMatcher(Generic[V]):
+    """Finds vocabulary phrases in fold_words() text, earliest first, longest at one start.
+
+    Built once per vocabulary from {phrase_pattern(...): value}. Patterns are grouped by
+    their first letter and tried only where a word starts, which keeps hundreds of
+    phrases cheap to search for.
+    """
+
+    def __init__(self, patterns: Mapping[str, V]) -> None:
+        grouped: dict[str, list[str]] = {}
+        for pattern in sorted(patterns, key=len, reverse=True):
+            grouped.setdefault(pattern[0], []).append(pattern)
+        self._by_first: dict[str, tuple[re.Pattern[str], tuple[V, ...]]] = {
+            first: (re.compile("|".join(f"({p})(?!\\w)" for p in group)),
+                    tuple(patterns[p] for p in group))
+            for first, group in grouped.items()
+        }
+
+    def finditer(self, folded: str) -> Iterator[V]:
+        """Values of the non-overlapping phrases in `folded`, left to right."""
+        pos, end = 0, len(folded)
+        while pos < end:
+            entry = self._by_first.get(folded[pos])
+            match = entry[0].match(folded, pos) if entry else None
+            if match is not None and match.lastindex is not None:
+                yield entry[1][match.lastindex - 1]
+                pos = match.end()
+            next_space = folded.find(" ", pos)
+            if next_space < 0:
+                return
+            pos = next_space + 1
+
+    def first(self, folded: str) -> V | None:
+        """The value of the phrase that starts earliest (the head noun), or None."""
+        return next(self.finditer(folded), None)

@@ -1,0 +1,63 @@
+"""The seam between harvesters and the rest of oerhub.
+
+A harvester gets a source, an HTTP client and what the catalogue remembers of earlier runs
+(`HarvestState`), and yields `Batch`es of raw records. Each batch carries the checkpoint to
+resume from after it, so the store can commit records and checkpoint together: a run killed
+between two batches resumes after the last one it stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from oerhub.config import Source
+from oerhub.http import HttpClient
+from oerhub.models import RawRecord
+
+
+@dataclass(frozen=True)
+class HarvestState:
+    """What the catalogue remembers for one source between runs."""
+
+    since: str | None = None  # lower bound for an incremental harvest (server time, UTC, ISO 8601)
+    checkpoint: dict[str, Any] | None = None  # where an interrupted run stopped
+
+
+@dataclass
+class Batch:
+    """One unit of work committed atomically: records plus where to resume after them.
+
+    `element` optionally carries each record's parsed metadata (same order as `records`),
+    so the normaliser need not parse the XML a second time.
+    """
+
+    records: list[RawRecord]
+    checkpoint: dict[str, Any] | None
+    elements: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class CheckResult:
+    """What `oerhub sources check` learns about a source without harvesting it."""
+
+    source_id: str
+    ok: bool
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Harvester(Protocol):
+    """What every protocol module provides."""
+
+    def __init__(self, source: Source, client: HttpClient) -> None: ...
+
+    def harvest(self, state: HarvestState, full: bool = False) -> Iterator[Batch]:
+        """Yield batches; after the last one, `next_since` says where the next run starts."""
+        ...
+
+    @property
+    def next_since(self) -> str | None: ...
+
+    def check(self) -> CheckResult: ...

@@ -1,0 +1,56 @@
+"""The normaliser: pure functions from a raw record to a catalogue record.
+
+`normalize` picks the mapper by the metadata's XML namespace (falling back to the metadata
+prefix), so `lom`, `oai_lom` and `ims_lom` all reach the LOM mapper. Deleted records carry
+only their header. The raw record is never changed; `oerhub renormalize` runs this again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from oerhub.models import RawRecord, Record
+from oerhub.normalize import lom, oai_dc
+
+Mapper = Callable[[Any, Record], None]
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+                          recover=True)
+
+
+def mapper_for(element: Any, format: str | None) -> Mapper | None:
+    """The mapper for a metadata element: by namespace first, then by prefix."""
+    namespace = etree.QName(element).namespace if element is not None else None
+    if namespace in oai_dc.NAMESPACES or (namespace is None and format == "oai_dc"):
+        return oai_dc.map_into
+    if namespace in lom.NAMESPACES or (format or "").lower() in lom.PREFIXES:
+        return lom.map_into
+    if format == "oai_dc":
+        return oai_dc.map_into
+    return None
+
+
+def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Record:
+    """Map one raw record onto the catalogue schema.
+
+    `element` is the already-parsed metadata (harvest path); without it `raw.raw` is parsed
+    (renormalize path).
+    """
+    record = Record(source_id=raw.source_id, identifier=raw.identifier, datestamp=raw.datestamp,
+                    deleted=raw.deleted, country=country, sets=list(raw.sets), format=raw.format)
+    if raw.deleted or not raw.raw:
+        return record
+    if element is None:
+        try:
+            element = etree.fromstring(raw.raw.encode("utf-8"), _PARSER)
+        except etree.XMLSyntaxError:
+            return record
+        if element is None:
+            return record
+    mapper = mapper_for(element, raw.format)
+    if mapper is not None:
+        mapper(element, record)
+    return record

@@ -1,0 +1,171 @@
+"""Mapper for IEEE LOM (`lom`, `oai_lom`, IMS and national profiles such as EstCore).
+
+Profiles differ in namespace and in small details, so elements are found by local name and
+LangStrings are read in the record's own language when it has one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from oerhub.models import Record
+from oerhub.normalize.dates import normalize_date
+from oerhub.normalize.education import normalize_education_levels
+from oerhub.normalize.language import normalize_language
+from oerhub.normalize.license import pick_license
+from oerhub.normalize.resource_type import pick_resource_type
+from oerhub.normalize.text import clean_text
+from oerhub.normalize.urls import best_url
+from oerhub.normalize.xmltext import local_name, text_of
+
+NAMESPACES = frozenset({
+    "http://ltsc.ieee.org/xsd/LOM",
+    "http://ltsc.ieee.org/xsd/lomv1.0",
+    "http://www.imsglobal.org/xsd/imsmd_v1p2",
+    "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1",
+})
+PREFIXES = frozenset({"lom", "oai_lom", "ims_lom", "lom_ims", "ieee_lom", "oai_estcore",
+                      "estcore"})
+_VCARD_FN = re.compile(r"^\s*FN[^:]*:(.+?)\s*$", re.M | re.I)
+_VCARD_N = re.compile(r"^\s*N[^:]*:(.+?)\s*$", re.M | re.I)
+
+
+def map_into(element: Any, record: Record) -> None:
+    general = _child(element, "general")
+    lifecycle = _child(element, "lifeCycle")
+    technical = _child(element, "technical")
+    rights = _child(element, "rights")
+
+    languages = [text_of(n).strip() for n in _children(general, "language")]
+    record.language_raw = "; ".join(v for v in languages if v) or None
+    codes = [c for c in (normalize_language(v) for v in languages) if c]
+    record.language = codes[0] if codes else None
+
+    record.title = _langstring(_child(general, "title"), record.language)
+    record.description = _langstring(_first(_children(general, "description")), record.language)
+    record.subjects = _unique(clean_text(_langstring(k, record.language))
+                              for k in _children(general, "keyword"))
+    for path in _descendants(element, "classification", "taxonPath", "taxon", "entry"):
+        record.subjects = _unique([*record.subjects, _langstring(path, record.language)])
+
+    identifiers = [(text_of(entry).strip(), {})
+                   for ident in _children(general, "identifier")
+                   for entry in _children(ident, "entry")]
+    record.identifiers = _unique(v for v, _ in identifiers)
+    locations = [(text_of(n).strip(), {}) for n in _children(technical, "location")]
+    record.url = best_url(locations + identifiers)
+
+    contributions = _children(lifecycle, "contribute")
+    creators, publishers, dates = [], [], []
+    for contribute in contributions:
+        role = _value(_child(contribute, "role")).lower()
+        names = [_vcard_name(text_of(e)) for e in _children(contribute, "entity")]
+        if role in ("author", "creator", "content provider", "") or "author" in role:
+            creators.extend(names)
+        elif role == "publisher":
+            publishers.extend(names)
+        for date in _children(contribute, "date"):
+            when = _child(date, "dateTime")
+            dates.append(text_of(date if when is None else when).strip())
+    record.creators = _unique(clean_text(n) for n in creators)
+    record.publisher = next((clean_text(p) for p in publishers if clean_text(p)), None)
+    record.date = next((d for d in (normalize_date(v) for v in dates) if d), None)
+
+    educational = _children(element, "educational")
+    types = [_value(n) for e in educational for n in _children(e, "learningResourceType")]
+    record.resource_type_raw = "; ".join(t for t in types if t) or None
+    record.resource_type = pick_resource_type(types)
+    contexts = [_value(n) for e in educational for n in _children(e, "context")]
+    contexts += [_langstring(n, None) or "" for e in educational
+                 for n in _children(e, "typicalAgeRange")]
+    contexts = [c for c in contexts if c]
+    record.education_level_raw = "; ".join(contexts) or None
+    record.education_level = sorted({lvl for c in contexts for lvl in normalize_education_levels(c)})
+
+    statements = [_langstring(n, None) or "" for n in _children(rights, "description")]
+    restriction = _value(_child(rights, "copyrightAndOtherRestrictions"))
+    statements = [s for s in statements if s]
+    record.license_raw = "; ".join(([f"copyrightAndOtherRestrictions: {restriction}"]
+                                    if restriction else []) + statements) or None
+    licence = pick_license(statements)
+    record.license, record.license_url, record.access = licence.spdx, licence.url, licence.access
+
+
+def _child(node: Any, name: str) -> Any:
+    if node is None:
+        return None
+    for child in node:
+        if isinstance(child.tag, str) and local_name(child) == name:
+            return child
+    return None
+
+
+def _children(node: Any, name: str) -> list[Any]:
+    if node is None:
+        return []
+    return [c for c in node if isinstance(c.tag, str) and local_name(c) == name]
+
+
+def _descendants(node: Any, *path: str) -> list[Any]:
+    found = [node]
+    for name in path:
+        found = [c for n in found for c in _children(n, name)]
+    return found
+
+
+def _first(nodes: list[Any]) -> Any:
+    return nodes[0] if nodes else None
+
+
+def _value(node: Any) -> str:
+    """A LOM vocabulary element: <x><source>LOMv1.0</source><value>lecture</value></x>."""
+    if node is None:
+        return ""
+    value = _child(node, "value")
+    if value is None:
+        return text_of(node).strip()
+    return _langstring(value, None) or ""
+
+
+def _langstring(node: Any, language: str | None) -> str | None:
+    """The <string> in the wanted language, else the first one, else the node's own text."""
+    if node is None:
+        return None
+    strings = _children(node, "string") or _children(node, "langstring")
+    if not strings:
+        return clean_text(text_of(node))
+    if language:
+        for string in strings:
+            lang = (string.get("language") or string.get("{http://www.w3.org/XML/1998/namespace}lang")
+                    or "")
+            if normalize_language(lang) == language:
+                cleaned = clean_text(text_of(string))
+                if cleaned:
+                    return cleaned
+    for string in strings:
+        cleaned = clean_text(text_of(string))
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _vcard_name(text: str) -> str:
+    if "BEGIN:VCARD" not in text.upper():
+        return text
+    match = _VCARD_FN.search(text) or _VCARD_N.search(text)
+    if not match:
+        return ""
+    name = match.group(1)
+    if match.re is _VCARD_N:  # "Family;Given;;;" → "Given Family"
+        parts = [p for p in name.split(";") if p]
+        name = " ".join(parts[1:2] + parts[:1])
+    return name.replace("\\,", ",")
+
+
+def _unique(values: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)

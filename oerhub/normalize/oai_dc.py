@@ -1,0 +1,107 @@
+"""Mapper for Dublin Core (`oai_dc`), the format every OAI-PMH repository must offer.
+
+Reads DC and DCTERMS elements by local name, so a repository that adds `dcterms:license` or
+writes DC as the default namespace still maps. Repeatable fields keep every value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from oerhub.models import Record
+from oerhub.normalize.dates import normalize_date
+from oerhub.normalize.education import normalize_education_levels
+from oerhub.normalize.language import normalize_languages
+from oerhub.normalize.license import pick_license
+from oerhub.normalize.resource_type import pick_resource_type
+from oerhub.normalize.text import clean_text
+from oerhub.normalize.urls import best_url
+
+NAMESPACES = frozenset({
+    "http://www.openarchives.org/OAI/2.0/oai_dc/",
+    "http://purl.org/dc/elements/1.1/",
+})
+_DC = frozenset({"http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"})
+_SUBJECT_SPLIT = re.compile(r"\s*;\s*")
+
+
+def dc_values(element: Any) -> tuple[dict[str, list[str]], list[tuple[str, dict[str, str]]]]:
+    """DC/DCTERMS values by local name, plus (value, attributes) of every identifier-like field."""
+    values: dict[str, list[str]] = {}
+    links: list[tuple[str, dict[str, str]]] = []
+    for child in element.iter():
+        if child is element or not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        text = "".join(child.itertext()).strip()
+        if not text:
+            continue
+        if qname.namespace in _DC:
+            values.setdefault(qname.localname, []).append(text)
+            if qname.localname in ("identifier", "relation"):
+                attributes = {k.split("}")[-1]: v for k, v in child.attrib.items()}
+                links.append((text, {**attributes, "field": qname.localname}))
+        elif qname.localname in ("uri", "url"):  # e.g. CyberLeninka's bibo:uri
+            links.append((text, {"field": qname.localname}))
+    return values, links
+
+
+def map_into(element: Any, record: Record) -> None:
+    values, links = dc_values(element)
+    get = values.get
+
+    record.title = _first_clean(get("title", []))
+    record.description = _first_clean(get("description", []) + get("abstract", []))
+    record.creators = _unique(clean_text(v) for v in get("creator", []))
+    record.subjects = _unique(clean_text(part) for value in get("subject", [])
+                              for part in _SUBJECT_SPLIT.split(value))
+    record.publisher = _first_clean(get("publisher", []))
+    record.date = _pick_date(get("issued", []) + get("date", []) + get("created", []))
+    record.identifiers = _unique(clean_text(v) for v in get("identifier", []))
+    record.url = best_url(links)
+
+    languages = get("language", [])
+    record.language_raw = "; ".join(languages) or None
+    found = [code for value in languages for code in normalize_languages(value)]
+    record.language = found[0] if found else None
+
+    rights = get("rights", []) + get("license", []) + get("accessRights", [])
+    record.license_raw = "; ".join(rights) or None
+    licence = pick_license(rights)
+    record.license, record.license_url, record.access = licence.spdx, licence.url, licence.access
+
+    types = get("type", [])
+    record.resource_type_raw = "; ".join(types) or None
+    record.resource_type = pick_resource_type(types)
+
+    levels = get("educationLevel", []) + get("audience", [])
+    record.education_level_raw = "; ".join(levels) or None
+    record.education_level = sorted({lvl for v in levels for lvl in normalize_education_levels(v)})
+
+
+def _first_clean(values: list[str]) -> str | None:
+    for value in values:
+        cleaned = clean_text(value)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _unique(values: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)
+
+
+def _pick_date(values: list[str]) -> str | None:
+    """DSpace lists accession timestamps beside the issue date; prefer a date without a time."""
+    normalised = [d for d in (normalize_date(v) for v in values) if d]
+    for value in normalised:
+        if "T" not in value:
+            return value
+    return normalised[0] if normalised else None

@@ -14,7 +14,7 @@ $(BIN)/oerhub: pyproject.toml
 setup: $(BIN)/oerhub
 
 demo: setup        ## serve sample repositories on 127.0.0.1, harvest them, print how to browse
-	$(BIN)/oerhub demo
+	$(BIN)/oerhub demo --serve
 
 test: setup        ## set up and run the whole test suite
 	$(BIN)/pytest

@@ -1,0 +1,264 @@
+"""The `oerhub` command: parses options, calls the library, turns our errors into messages.
+
+Exit codes: 0 all went well, 1 some source failed (the others were still stored),
+2 usage, registry or catalogue errors. No traceback reaches a user; set OERHUB_DEBUG=1 to see one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from oerhub import __version__
+from oerhub.config import Config, config_path, db_path, load_config
+from oerhub.errors import OerhubError
+from oerhub.store import Catalogue
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                        help="Sources registry (default: $OERHUB_CONFIG or config/sources.toml).")(func)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", "db_file", type=click.Path(dir_okay=False),
+                        help="Catalogue file (default: $OERHUB_DB or data/oerhub.db).")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="oerhub")
+def cli() -> None:
+    """Harvest Open Educational Resources of the CIS and Baltic countries into one catalogue."""
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Harvest only this source (repeatable); disabled sources may be named.")
+@click.option("--full", is_flag=True, help="Harvest everything again, not only what changed.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@config_option
+@db_option
+def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, config_file: str | None,
+            db_file: str | None) -> None:
+    """Harvest sources into the catalogue (incremental unless --full).
+
+    \b
+    Examples:
+      oerhub harvest                        # every enabled source
+      oerhub harvest --source ua-ekmair     # one source
+      oerhub harvest --full --db /srv/oer/catalogue.db
+    """
+    from oerhub.harvest import harvest as run_harvest
+
+    config = load_config(config_file)
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    with Catalogue(db_path(db_file)) as catalogue:
+        results = run_harvest(config, catalogue, source_ids, full=full, report=say)
+    failed = [r for r in results if r.status != "ok"]
+    if not quiet:
+        for r in results:
+            click.echo(f"{r.source_id:<28} {r.status:<10} new {r.new:>7,}  updated {r.updated:>7,}"
+                       f"  deleted {r.deleted:>6,}  unchanged {r.unchanged:>7,}  "
+                       f"requests {r.requests:>5,}  {r.seconds:6.1f} s")
+            for warning in r.warnings:
+                click.echo(f"  warning: {warning}")
+    for r in failed:
+        click.echo(f"oerhub: {r.source_id}: {r.status}: {r.error}", err=True)
+    if not quiet:
+        click.echo(f"{len(results) - len(failed)} of {len(results)} sources harvested into "
+                   f"{db_path(db_file)}")
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@cli.group()
+def sources() -> None:
+    """The sources registry (config/sources.toml)."""
+
+
+@sources.command("list")
+@click.option("--country", help="Only this country (ISO 3166-1 alpha-2).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@config_option
+@db_option
+def sources_list(country: str | None, as_json: bool, config_file: str | None,
+                 db_file: str | None) -> None:
+    """List the registry by country, with each source's state and last run.
+
+    \b
+    Examples:
+      oerhub sources list
+      oerhub sources list --country UA
+      oerhub sources list --json
+    """
+    from oerhub.registry import source_rows
+
+    config = load_config(config_file)
+    rows = source_rows(config, db_path(db_file), country)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    current = None
+    for row in rows:
+        if row["country"] != current:
+            current = row["country"]
+            count = sum(1 for r in rows if r["country"] == current)
+            click.echo(f"\n{current}  {row['country_name']} ({count})")
+        state = "enabled" if row["enabled"] else "disabled"
+        last = row["last_run"] or "never harvested"
+        click.echo(f"  {row['id']:<28} {state:<9} {row['platform'] or '':<8} {last:<30} "
+                   f"{row['name']}")
+    enabled = sum(1 for r in rows if r["enabled"])
+    click.echo(f"\n{len(rows)} sources in {len({r['country'] for r in rows})} countries, "
+               f"{enabled} enabled ({config.path})")
+
+
+@sources.command("check")
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Check only this source (repeatable).")
+@click.option("--enabled-only", is_flag=True, help="Skip sources marked enabled = false.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@config_option
+def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool,
+                  config_file: str | None) -> None:
+    """Ask each OAI-PMH source Identify and ListMetadataFormats: reachable? granularity? formats?
+
+    Disabled sources are checked too (that is how they get confirmed) unless --enabled-only.
+
+    \b
+    Examples:
+      oerhub sources check
+      oerhub sources check --source by-bsu --json
+    """
+    from oerhub.registry import check_sources
+
+    config = load_config(config_file)
+    results = check_sources(config, source_ids, enabled_only=enabled_only)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            d = r.details
+            if r.ok:
+                click.echo(f"{r.source_id:<28} ok      {d.get('granularity', ''):<22} "
+                           f"{', '.join(d.get('formats', []))}")
+            else:
+                click.echo(f"{r.source_id:<28} FAILED  {r.error}")
+        ok = sum(1 for r in results if r.ok)
+        click.echo(f"{ok} of {len(results)} sources answered correctly")
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
+@db_option
+def renormalize(source_id: str | None, db_file: str | None) -> None:
+    """Map the stored raw records again (after a mapping or vocabulary improves).
+
+    No request is made: the raw metadata kept in the catalogue is normalised again.
+
+    \b
+    Examples:
+      oerhub renormalize
+      oerhub renormalize --source ua-ekmair
+    """
+    from oerhub.renormalize import renormalize as run
+
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        changed, total = run(catalogue, source_id)
+    click.echo(f"{total:,} records normalised again, {changed:,} changed")
+
+
+@cli.command()
+@click.option("--failed", is_flag=True, help="Only failed and incomplete runs.")
+@click.option("--source", "source_id", metavar="ID", help="Only this source.")
+@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@db_option
+def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -> None:
+    """Show the recent harvest runs, newest first.
+
+    \b
+    Examples:
+      oerhub runs
+      oerhub runs --failed
+    """
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        rows = catalogue.runs(limit=limit, source_id=source_id, failed_only=failed)
+    if not rows:
+        click.echo("no runs" + (" need attention" if failed else " yet"))
+    for row in rows:
+        received = (row["records_new"] + row["records_updated"] + row["records_deleted"]
+                    + row["records_unchanged"])
+        click.echo(f"#{row['id']:<5} {row['started_at']}  {row['source_id']:<28} "
+                   f"{row['status']:<10} {row['mode']:<19} records {received:>8,} "
+                   f"(new {row['records_new']:,}, deleted {row['records_deleted']:,})  "
+                   f"requests {row['requests']:,}")
+        if row["error"]:
+            click.echo(f"       {row['error'].splitlines()[0]}")
+
+
+@cli.command()
+@click.option("--dir", "directory", default="data/demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo catalogue and config go.")
+@click.option("--serve/--no-serve", default=False,
+              help="After harvesting, browse the catalogue with Datasette until Ctrl-C.")
+@click.option("--port", default=8001, show_default=True, help="Datasette's port with --serve.")
+def demo(directory: str, serve: bool, port: int) -> None:
+    """Serve sample repositories on 127.0.0.1, harvest them, and show what came in.
+
+    \b
+    Examples:
+      oerhub demo
+      oerhub demo --serve --port 8001
+    """
+    from oerhub.demo import run_demo
+
+    run_demo(Path(directory), serve=serve, port=port, echo=click.echo)
+
+
+def _existing_db(option: str | None) -> Path:
+    path = db_path(option)
+    if not path.exists():
+        raise OerhubError(f"{path}: no catalogue there yet (run `oerhub harvest` first, "
+                          "or give --db FILE)")
+    return path
+
+
+def main() -> None:
+    """Entry point: our errors become one-line messages, bugs a short report."""
+    try:
+        code = cli.main(prog_name="oerhub", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("oerhub: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("oerhub: interrupted; the next run resumes where this one stopped", err=True)
+        sys.exit(130)
+    except OerhubError as exc:
+        click.echo(f"oerhub: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        if os.environ.get("OERHUB_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"oerhub: internal error (please report it): {type(exc).__name__}: {exc}",
+                   err=True)
+        sys.exit(EXIT_USAGE + 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

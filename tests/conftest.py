@@ -1,0 +1,133 @@
+"""Shared test support: loopback servers, registries written to tmp_path, the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oerhub.oai_server import OaiTestServer
+from oerhub.samples import SampleRepository
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+RECORDED = SHARED / "fixtures" / "oai-recorded"
+
+
+def needs_shared() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not RECORDED.is_dir(),
+                              reason=f"needs ../shared beside the project: {RECORDED} not found")
+
+
+def source_toml(source_id: str, url: str, country: str = "UA", **extra: Any) -> str:
+    lines = ["[[sources]]", f'id = "{source_id}"', f'name = "Test source {source_id}"',
+             f'country = "{country}"', 'protocol = "oai-pmh"', f'url = "{url}"']
+    for key, value in extra.items():
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(repr(v).replace(chr(39), chr(34)) for v in value)}]")
+        else:
+            lines.append(f'{key} = "{value}"')
+    return "\n".join(lines) + "\n"
+
+
+HARVEST_SETTINGS = ('[harvest]\ncontact = "mailto:tests@example.org"\ntimeout = 10\n'
+                    "retries = 0\nbackoff = 0\n")
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    def write(*sources: str, settings: str = HARVEST_SETTINGS) -> Path:
+        path = tmp_path / "sources.toml"
+        path.write_text(settings + "\n" + "\n".join(sources), encoding="utf-8")
+        return path
+    return write
+
+
+@pytest.fixture
+def run_oerhub(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed CLI in a subprocess, as cron or a librarian would."""
+    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "OERHUB_CONFIG": str(tmp_path / "sources.toml"),
+               "OERHUB_DB": str(tmp_path / "oerhub.db")}
+        env.pop("OERHUB_DEBUG", None)
+        return subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+    return run
+
+
+@pytest.fixture
+def oai_server() -> Iterator[Callable[..., OaiTestServer]]:
+    """Start OaiTestServers for sample repositories; all are stopped after the test."""
+    started: list[OaiTestServer] = []
+
+    def start(*repositories: SampleRepository, batch_size: int = 100) -> OaiTestServer:
+        server = OaiTestServer(repositories, batch_size=batch_size).start()
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()
+
+
+class StaticServer:
+    """A loopback HTTP server answering from a function (path+query → status, headers, body)."""
+
+    def __init__(self, respond: Callable[[str], tuple[int, dict[str, str], bytes]]) -> None:
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                outer.paths.append(self.path)
+                outer.headers.append(dict(self.headers))
+                status, headers, body = respond(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def static_server() -> Iterator[Callable[..., StaticServer]]:
+    started: list[StaticServer] = []
+
+    def start(respond: Callable[[str], tuple[int, dict[str, str], bytes]]) -> StaticServer:
+        server = StaticServer(respond)
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()
+
+
+def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _DOI = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
+_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 _HANDLE = re.compile(r"^(?:hdl:|handle:)\s*(\d[\d.]*/\S+)$", re.I)
 
 
@@ -23,6 +24,8 @@ def best_url(links: list[tuple[str, dict[str, str]]]) -> str | None:
                 score += 1
             if attributes.get("field") == "relation":  # another work, not this one
                 score += 3
+            if attributes.get("linktype") == "thumbnail" or lower.endswith(_IMAGES):
+                score += 4  # a cover picture is never the resource
             urls.append((score * 1000 + position, value))
             continue
         doi = _DOI.match(value)

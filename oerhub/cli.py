@@ -55,7 +55,7 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, config_file: s
     \b
     Examples:
       oerhub harvest                        # every enabled source
-      oerhub harvest --source ua-ekmair     # one source
+      oerhub harvest --source ua-ukma-ekmair     # one source
       oerhub harvest --full --db /srv/oer/catalogue.db
     """
     from oerhub.harvest import harvest as run_harvest
@@ -147,11 +147,14 @@ def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=2))
     else:
+        disabled = {s.id for s in config.sources if not s.enabled}
         for r in results:
             d = r.details
             if r.ok:
                 click.echo(f"{r.source_id:<28} ok      {d.get('granularity', ''):<22} "
                            f"{', '.join(d.get('formats', []))}")
+                if r.source_id in disabled:
+                    click.echo(f"{'':<28} confirmed: set enabled = true for it in {config.path}")
             else:
                 click.echo(f"{r.source_id:<28} FAILED  {r.error}")
         ok = sum(1 for r in results if r.ok)
@@ -171,7 +174,7 @@ def renormalize(source_id: str | None, db_file: str | None) -> None:
     \b
     Examples:
       oerhub renormalize
-      oerhub renormalize --source ua-ekmair
+      oerhub renormalize --source ua-ukma-ekmair
     """
     from oerhub.renormalize import renormalize as run
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lxml import etree
 from oaipmh.metadata import MetadataRegistry
@@ -43,7 +45,8 @@ class OaiTestServer:
     """
 
     def __init__(self, repositories: Iterable[SampleRepository], batch_size: int = 50,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds each answer takes: a slow server, for tests and benchmarks
         self.repositories = {repo.name: repo for repo in repositories}
         registry = MetadataRegistry()
         registry.registerWriter("oai_dc", oai_dc_writer)
@@ -94,6 +97,8 @@ class OaiTestServer:
         with self._lock:
             self.requests.append({"_repository": name, **params})
         repo = self.repositories[name]
+        if self.delay:
+            time.sleep(self.delay)
         if repo.granularity == DAY and any("T" in params.get(k, "") for k in ("from", "until")):
             body = _error_response("badArgument", "This repository supports day granularity "
                                    "only (YYYY-MM-DD)", repo.base_url)
@@ -108,8 +113,6 @@ class OaiTestServer:
 
 def _error_response(code: str, message: str, base_url: str) -> bytes:
     root = etree.Element(f"{{{_OAI}}}OAI-PMH", nsmap={None: _OAI})
-    from datetime import datetime, timezone
-
     etree.SubElement(root, f"{{{_OAI}}}responseDate").text = datetime.now(
         timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     etree.SubElement(root, f"{{{_OAI}}}request").text = base_url

@@ -71,7 +71,9 @@ def test_sources_check_reports_granularity_formats_and_failures(oai_server, writ
                                                                 run_oerhub):
     server = oai_server(SampleRepository("lom", make_records("lom", 3, ["et"]),
                                          formats=("oai_dc", "lom")))
-    write_config(source_toml("ee-lom", server.url("lom"), country="EE", metadata_prefix="lom"),
+    path = write_config(source_toml("ee-lom", server.url("lom"), country="EE",
+                                    metadata_prefix="lom"),
+                 source_toml("ee-dc", server.url("lom"), country="EE", enabled=False),
                  source_toml("ee-mods", server.url("lom"), country="EE", metadata_prefix="mods",
                              enabled=False),
                  source_toml("ee-dead", "http://127.0.0.1:9/oai", country="EE"))
@@ -83,7 +85,10 @@ def test_sources_check_reports_granularity_formats_and_failures(oai_server, writ
     assert re.search(r"^ee-mods\s+FAILED\s+the repository does not offer metadata_prefix "
                      r"'mods'", result.stdout, re.M)
     assert re.search(r"^ee-dead\s+FAILED\s+ConnectionError", result.stdout, re.M)
-    assert "1 of 3 sources answered correctly" in result.stdout
+    assert re.search(rf"^ee-dc\s+ok.*\n\s+confirmed: set enabled = true for it in {path}$",
+                     result.stdout, re.M)
+    assert result.stdout.count("confirmed:") == 1  # only the disabled source that answered
+    assert "2 of 4 sources answered correctly" in result.stdout
     as_json = json.loads(run_oerhub("sources", "check", "--source", "ee-lom", "--json").stdout)
     assert as_json[0]["ok"] and as_json[0]["details"]["deleted_record"] == "persistent"
     assert len(server.requests_for("lom", "ListRecords")) == 0  # a check harvests nothing

@@ -229,12 +229,7 @@ def test_kill_during_harvest_resumes_without_starting_over(tmp_path, oai_server,
     records = make_records("kill", 600, ["ru", "uk", "kk", "ka"])
     repo = SampleRepository("kill", records)
     server = oai_server(repo, batch_size=50)
-    slow = server._servers["kill"].handleRequest
-
-    def handle_slowly(params):
-        time.sleep(0.15)
-        return slow(params)
-    server._servers["kill"].handleRequest = handle_slowly
+    server.delay = 0.15  # slow enough for the kill to land part-way
     write_config(source_toml("ru-kill", server.url("kill"), country="RU"))
     db = tmp_path / "oerhub.db"
     env = {**os.environ, "OERHUB_CONFIG": str(tmp_path / "sources.toml"), "OERHUB_DB": str(db)}
@@ -253,7 +248,7 @@ def test_kill_during_harvest_resumes_without_starting_over(tmp_path, oai_server,
     process.wait(timeout=10)
     assert 200 <= stored < 600, "the kill should land part-way"
     pages_before_kill = len(server.requests_for("kill", "ListRecords"))
-    server._servers["kill"].handleRequest = slow
+    server.delay = 0
 
     result = run_oerhub("harvest")
 

@@ -15,7 +15,7 @@ from oerhub.normalize.education import normalize_education_levels
 from oerhub.normalize.language import normalize_language
 from oerhub.normalize.license import pick_license
 from oerhub.normalize.resource_type import pick_resource_type
-from oerhub.normalize.text import clean_text
+from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 from oerhub.normalize.xmltext import local_name, text_of
 
@@ -44,15 +44,15 @@ def map_into(element: Any, record: Record) -> None:
 
     record.title = _langstring(_child(general, "title"), record.language)
     record.description = _langstring(_first(_children(general, "description")), record.language)
-    record.subjects = _unique(clean_text(_langstring(k, record.language))
+    record.subjects = unique(clean_text(_langstring(k, record.language))
                               for k in _children(general, "keyword"))
     for path in _descendants(element, "classification", "taxonPath", "taxon", "entry"):
-        record.subjects = _unique([*record.subjects, _langstring(path, record.language)])
+        record.subjects = unique([*record.subjects, _langstring(path, record.language)])
 
     identifiers = [(text_of(entry).strip(), {})
                    for ident in _children(general, "identifier")
                    for entry in _children(ident, "entry")]
-    record.identifiers = _unique(v for v, _ in identifiers)
+    record.identifiers = unique(v for v, _ in identifiers)
     locations = [(text_of(n).strip(), {}) for n in _children(technical, "location")]
     record.url = best_url(locations + identifiers)
 
@@ -68,7 +68,7 @@ def map_into(element: Any, record: Record) -> None:
         for date in _children(contribute, "date"):
             when = _child(date, "dateTime")
             dates.append(text_of(date if when is None else when).strip())
-    record.creators = _unique(clean_text(n) for n in creators)
+    record.creators = unique(clean_text(n) for n in creators)
     record.publisher = next((clean_text(p) for p in publishers if clean_text(p)), None)
     record.date = next((d for d in (normalize_date(v) for v in dates) if d), None)
 
@@ -162,10 +162,3 @@ def _vcard_name(text: str) -> str:
         name = " ".join(parts[1:2] + parts[:1])
     return name.replace("\\,", ",")
 
-
-def _unique(values: Any) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        if value and value not in seen:
-            seen[value] = None
-    return list(seen)

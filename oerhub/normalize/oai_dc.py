@@ -17,7 +17,7 @@ from oerhub.normalize.education import normalize_education_levels
 from oerhub.normalize.language import normalize_languages
 from oerhub.normalize.license import pick_license
 from oerhub.normalize.resource_type import pick_resource_type
-from oerhub.normalize.text import clean_text
+from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 
 NAMESPACES = frozenset({
@@ -55,12 +55,12 @@ def map_into(element: Any, record: Record) -> None:
 
     record.title = _first_clean(get("title", []))
     record.description = _first_clean(get("description", []) + get("abstract", []))
-    record.creators = _unique(clean_text(v) for v in get("creator", []))
-    record.subjects = _unique(clean_text(part) for value in get("subject", [])
+    record.creators = unique(clean_text(v) for v in get("creator", []))
+    record.subjects = unique(clean_text(part) for value in get("subject", [])
                               for part in _SUBJECT_SPLIT.split(value))
     record.publisher = _first_clean(get("publisher", []))
     record.date = _pick_date(get("issued", []) + get("date", []) + get("created", []))
-    record.identifiers = _unique(clean_text(v) for v in get("identifier", []))
+    record.identifiers = unique(clean_text(v) for v in get("identifier", []))
     record.url = best_url(links)
 
     languages = get("language", [])
@@ -89,13 +89,6 @@ def _first_clean(values: list[str]) -> str | None:
             return cleaned
     return None
 
-
-def _unique(values: Any) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        if value and value not in seen:
-            seen[value] = None
-    return list(seen)
 
 
 def _pick_date(values: list[str]) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -78,6 +78,11 @@ def clean_text(value: str | None) -> str | None:
     text = unicodedata.normalize("NFC", text)
     text = _SPACE_RE.sub(" ", text).strip()
     return text or None
+
+
+def unique(values: Iterable[str | None]) -> list[str]:
+    """Non-empty values, first occurrence kept, in order (creators, subjects, identifiers)."""
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def split_values(value: str | None, seps: str = ";,") -> list[str]:

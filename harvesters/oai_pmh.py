@@ -1,27 +1,31 @@
-"""OAI-PMH: Identify, then ListRecords page by page, each page a checkpointed batch.
+"""OAI-PMH: Identify, then ListRecords by set and date window, page by page.
 
 Written on requests + lxml rather than Sickle so that every page passes through our own
-defences (gzip sniffing, illegal characters, entity-safe parsing, HTML-instead-of-XML) and so
-that each page's resumption point reaches the store with the page's records.
+defences (see `xml_body`), so that a page is read record by record without building its whole
+tree, and so that each page's resumption point reaches the store with the page's records.
+
+A full harvest is cut into date windows (a year by default, as metha does with months): when a
+server forgets our resumption token, only that window is listed again.
 """
 
 from __future__ import annotations
 
-import gzip
+import io
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lxml import etree
 
 from harvesters.base import Batch, CheckResult, HarvestState
+from harvesters.xml_body import clean_xml_bytes
 from oerhub.config import Source
 from oerhub.errors import (
     BadResumptionToken,
     HarvestError,
+    HarvestIncomplete,
     NotOaiResponse,
     OaiProtocolError,
     SourceUnreachable,
@@ -30,19 +34,20 @@ from oerhub.http import HttpClient, Response
 from oerhub.models import RawRecord
 from oerhub.normalize.dates import normalize_datestamp
 
-OAI = "{http://www.openarchives.org/OAI/2.0/}"
+NS = "http://www.openarchives.org/OAI/2.0/"
+OAI = f"{{{NS}}}"
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
+SUB_BATCH = 500  # records handed on at a time from one page, so a huge page stays small in memory
+MAX_EMPTY_PAGES = 3  # pages in a row with no record but a token: the server is looping
 
-# Entities are never resolved and no DTD or network is loaded: a record cannot pull in a local file.
-_STRICT = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
-_RECOVER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
-                           recover=True)
-_ILLEGAL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*['\"]([A-Za-z0-9._-]+)['\"]")
-_CHARSET = re.compile(r"charset\s*=\s*['\"]?([A-Za-z0-9._-]+)", re.I)
+_PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True}
+_STRICT = etree.XMLParser(**_PARSE)
+_RECOVER = etree.XMLParser(**_PARSE, recover=True)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.I | re.S)
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TAGS = (f"{OAI}OAI-PMH", f"{OAI}responseDate", f"{OAI}error", f"{OAI}record",
+         f"{OAI}resumptionToken")
 
 
 @dataclass(frozen=True)
@@ -58,50 +63,107 @@ class Identify:
 
 @dataclass
 class Page:
-    """One parsed OAI-PMH response."""
+    """One OAI-PMH answer, read as its records stream by."""
 
     url: str
-    root: Any
-    response_date: str | None
-    error_codes: list[str] = field(default_factory=list)
+    body: bytes
+    response_date: str | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    token: str | None = None
+    tree: Any = None
+
+    def root(self) -> Any:
+        """The whole tree, for small answers (Identify, ListMetadataFormats)."""
+        try:
+            return etree.fromstring(self.body, _STRICT)
+        except etree.XMLSyntaxError:
+            return etree.fromstring(self.body, _RECOVER)
+
+    def records(self) -> Iterator[Any]:
+        """Each <record> element in order; afterwards token, errors and date are filled in.
+
+        Elements are cleared once the caller has moved on, so memory holds one record at a
+        time, not the page. A page that breaks half-way is read again leniently from the
+        record where the strict reading stopped.
+        """
+        seen = 0  # records handed out by the strict reading
+        try:
+            for element in self._walk(etree.iterparse(io.BytesIO(self.body), events=("end",),
+                                                      tag=_TAGS, **_PARSE)):
+                seen += 1
+                yield element
+        except etree.XMLSyntaxError:
+            root = etree.fromstring(self.body, _RECOVER)
+            if root is None or root.tag != f"{OAI}OAI-PMH":
+                raise NotOaiResponse(f"{self.url}: the answer is not well-formed OAI-PMH XML") \
+                    from None
+            index = 0
+            for element in self._walk(root.iter(*_TAGS)):
+                if element.tag == f"{OAI}record":
+                    index += 1
+                    if index <= seen:
+                        continue
+                yield element
+
+    def _walk(self, events: Any) -> Iterator[Any]:
+        root_seen = False
+        for item in events:
+            element = item[1] if isinstance(item, tuple) else item
+            tag = element.tag
+            if tag == f"{OAI}record":
+                yield element
+                element.clear(keep_tail=True)
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+            elif tag == f"{OAI}responseDate":
+                self.response_date = normalize_datestamp(element.text)
+            elif tag == f"{OAI}error":
+                self.errors.append(((element.get("code") or "").strip(),
+                                    " ".join((element.text or "").split())))
+            elif tag == f"{OAI}resumptionToken":
+                self.token = (element.text or "").strip() or None
+            elif tag == f"{OAI}OAI-PMH":
+                root_seen = True
+        if not root_seen:
+            raise NotOaiResponse(f"{self.url}: the answer is XML but not OAI-PMH")
 
 
 class OaiClient:
-    """Sends OAI-PMH verbs to one base URL and returns checked, parsed pages."""
+    """Sends OAI-PMH verbs to one base URL and returns checked pages."""
 
     def __init__(self, base_url: str, http: HttpClient) -> None:
         self.base_url = base_url
         self.http = http
 
-    def call(self, verb: str, **params: str | None) -> Page:
+    def fetch(self, verb: str, **params: str | None) -> Page:
         query = {"verb": verb, **{k: v for k, v in params.items() if v is not None}}
-        response = self.http.get(self.base_url, params=query)
-        root = parse_response(response)
-        page = Page(url=response.url, root=root,
-                    response_date=normalize_datestamp(root.findtext(f"{OAI}responseDate")))
-        for error in root.iterfind(f"{OAI}error"):
-            code = (error.get("code") or "").strip()
-            message = " ".join((error.text or "").split())
-            if code == "noRecordsMatch":
-                page.error_codes.append(code)
-            elif code == "badResumptionToken":
-                raise BadResumptionToken(code, message, response.url)
-            else:
-                raise OaiProtocolError(code or "(no code)", message, response.url)
+        return Page(url=self.base_url, body=prepare_body(self.http.get(self.base_url, query)))
+
+    def call(self, verb: str, **params: str | None) -> Page:
+        """A small answer parsed whole, errors raised (Identify, ListMetadataFormats)."""
+        page = self.fetch(verb, **params)
+        root = page.root()
+        if root is None or root.tag != f"{OAI}OAI-PMH":
+            raise NotOaiResponse(f"{self.base_url}: the answer to {verb} is not OAI-PMH XML")
+        page.response_date = normalize_datestamp(root.findtext(f"{OAI}responseDate"))
+        page.errors = [((e.get("code") or "").strip(), " ".join((e.text or "").split()))
+                       for e in root.iterfind(f"{OAI}error")]
+        raise_errors(page)
+        page.body, page.tree = b"", root
         return page
 
     def identify(self) -> Identify:
         page = self.call("Identify")
-        node = page.root.find(f"{OAI}Identify")
+        node = page.tree.find(f"{OAI}Identify")
         if node is None:
-            raise NotOaiResponse(f"{page.url}: the Identify answer has no <Identify> element")
+            raise NotOaiResponse(f"{self.base_url}: the Identify answer has no <Identify>")
         granularity = (node.findtext(f"{OAI}granularity") or "").strip()
         # Every repository must accept day granularity; use seconds only when it says so.
         granularity = SECONDS if granularity.upper() == SECONDS.upper() else DAY
         return Identify(
             repository_name=_text(node, "repositoryName"),
             granularity=granularity,
-            earliest_datestamp=_text(node, "earliestDatestamp"),
+            earliest_datestamp=normalize_datestamp(_text(node, "earliestDatestamp")),
             deleted_record=_text(node, "deletedRecord"),
             protocol_version=_text(node, "protocolVersion"),
             response_date=page.response_date,
@@ -110,13 +172,24 @@ class OaiClient:
 
     def list_metadata_formats(self) -> list[str]:
         page = self.call("ListMetadataFormats")
-        return [p.strip() for p in page.root.xpath(
-            "//oai:metadataFormat/oai:metadataPrefix/text()",
-            namespaces={"oai": OAI[1:-1]}) if p.strip()]
+        return [p.strip() for p in page.tree.xpath(
+            "//oai:metadataFormat/oai:metadataPrefix/text()", namespaces={"oai": NS})
+            if p.strip()]
+
+
+def raise_errors(page: Page) -> None:
+    """OAI errors other than noRecordsMatch (which means: an empty, successful answer)."""
+    for code, message in page.errors:
+        if code == "noRecordsMatch":
+            continue
+        if code == "badResumptionToken":
+            raise BadResumptionToken(code, message, page.url)
+        raise OaiProtocolError(code or "(no code)", message, page.url)
 
 
 class OaiPmhHarvester:
-    """Harvests one OAI-PMH source: incremental from the last run's server date, by set."""
+    """Harvests one OAI-PMH source: incremental from the last run's server date, by set and
+    date window, every page a checkpointed batch."""
 
     def __init__(self, source: Source, client: HttpClient) -> None:
         self.source = source
@@ -132,67 +205,98 @@ class OaiPmhHarvester:
         identify = self.oai.identify()
         prefix = self.source.metadata_prefix
         sets: list[str | None] = list(self.source.sets) or [None]
-        checkpoint = state.checkpoint
-        resumable = (checkpoint is not None and checkpoint.get("protocol") == "oai-pmh"
-                     and checkpoint.get("prefix") == prefix and checkpoint.get("sets") == sets
-                     and (not full or checkpoint.get("from") is None))
-        if resumable:
-            assert checkpoint is not None
-            since = checkpoint.get("from")
-            next_since = checkpoint.get("next_since")
-            first_set = int(checkpoint.get("set_index", 0))
-            token = checkpoint.get("token")
+        cp = state.checkpoint
+        resuming = (cp is not None and cp.get("protocol") == "oai-pmh" and cp.get("prefix") == prefix
+                    and cp.get("sets") == sets and (not full or cp.get("from") is None)
+                    and isinstance(cp.get("windows"), list))
+        if resuming:
+            assert cp is not None
+            since, next_since, windows = cp.get("from"), cp.get("next_since"), cp["windows"]
+            position = (int(cp.get("set_index", 0)), int(cp.get("window_index", 0)))
+            token = cp.get("token")
         else:
             since = None if full else state.since
-            # The server's clock, not ours, and taken before the first record is read.
+            # The server's clock, not ours, and read before the first record.
             next_since = identify.response_date or _utc_now()
-            first_set, token = 0, None
-        request_from = _in_granularity(since, identify.granularity)
+            windows = date_windows(since, identify.earliest_datestamp, next_since,
+                                   self.source.window, identify.granularity)
+            position, token = (0, 0), None
 
-        for index in range(first_set, len(sets)):
-            set_spec = sets[index]
-            seen_tokens: set[str] = set()
-            while True:
-                base = {"protocol": "oai-pmh", "prefix": prefix, "sets": sets, "from": since,
-                        "next_since": next_since, "set_index": index}
+        problems: list[str] = []
+        failed_at: dict[str, Any] | None = None
+        for set_index in range(position[0], len(sets)):
+            first_window = position[1] if set_index == position[0] else 0
+            for window_index in range(first_window, len(windows)):
+                start = {"protocol": "oai-pmh", "prefix": prefix, "sets": sets, "from": since,
+                         "next_since": next_since, "windows": windows, "set_index": set_index,
+                         "window_index": window_index, "token": None}
+                resume_token = token if (set_index, window_index) == position else None
                 try:
-                    if token:
-                        page = self.oai.call("ListRecords", resumptionToken=token)
-                    else:
-                        page = self.oai.call("ListRecords", metadataPrefix=prefix, set=set_spec,
-                                             **{"from": request_from})
-                except BadResumptionToken:
-                    if not resumable:
-                        raise
-                    # The token saved by a killed run has expired: list this set again.
-                    self.warnings.append(f"saved resumption token rejected; set {set_spec!r} "
-                                         "listed again from its start")
-                    resumable, token = False, None
-                    continue
-                resumable = False
-                records, elements = self._records(page, prefix)
-                token = _resumption_token(page)
-                if token and token in seen_tokens:
-                    self.warnings.append(f"the server repeated resumption token {token!r}; "
-                                         f"stopped listing set {set_spec!r} there")
-                    token = None
-                if token:
-                    seen_tokens.add(token)
-                    yield Batch(records, {**base, "token": token}, elements)
-                    continue
-                yield Batch(records, {**base, "set_index": index + 1, "token": None}, elements)
-                break
+                    for batch in self._list_window(start, sets[set_index],
+                                                   windows[window_index], resume_token):
+                        if failed_at is not None:  # never move the resume point past a failure
+                            batch.checkpoint = failed_at
+                        yield batch
+                except HarvestIncomplete as exc:
+                    problems.append(str(exc))
+                    failed_at = failed_at or start
+                    yield Batch([], failed_at)
+        if problems:
+            raise HarvestIncomplete("; ".join(problems) + "; the next run lists that window again")
         self._next_since = next_since
 
-    def _records(self, page: Page, prefix: str) -> tuple[list[RawRecord], list[Any]]:
+    def _list_window(self, start: dict[str, Any], set_spec: str | None,
+                     window: list[str | None], token: str | None) -> Iterator[Batch]:
+        """One set in one date window, page by page. Raise HarvestIncomplete on a broken list."""
+        prefix = start["prefix"]
+        where = f"set {set_spec!r}, " if set_spec else ""
+        where += f"window {window[0] or 'start'}..{window[1] or 'now'}"
+        saved_token = token  # from a stored checkpoint: it may have expired while we were away
+        seen_tokens: set[str] = set()
+        empty_pages = 0
+        while True:
+            checkpoint = {**start, "token": token}
+            try:
+                if token:
+                    page = self.oai.fetch("ListRecords", resumptionToken=token)
+                else:
+                    page = self.oai.fetch("ListRecords", metadataPrefix=prefix, set=set_spec,
+                                          **{"from": window[0], "until": window[1]})
+                count = 0
+                for batch in self._read_page(page, checkpoint):
+                    count += len(batch.records)
+                    yield batch
+            except BadResumptionToken as exc:
+                if token is not None and token == saved_token:
+                    self.warnings.append(f"{where}: the resumption token saved by an interrupted "
+                                         "run was rejected; listed the window again")
+                    token = saved_token = None
+                    continue
+                raise HarvestIncomplete(f"{where}: the server rejected our resumption token "
+                                        f"({exc})") from None
+            saved_token = None
+            next_token = _next_token(page)
+            if not next_token:
+                return
+            if next_token in seen_tokens or next_token == token:
+                raise HarvestIncomplete(f"{where}: the server repeated resumption token "
+                                        f"{next_token[:60]!r}; stopped there")
+            empty_pages = empty_pages + 1 if count == 0 else 0
+            if empty_pages >= MAX_EMPTY_PAGES:
+                raise HarvestIncomplete(f"{where}: {empty_pages} empty pages in a row with a "
+                                        "resumption token; stopped there")
+            seen_tokens.add(next_token)
+            token = next_token
+
+    def _read_page(self, page: Page, checkpoint: dict[str, Any]) -> Iterator[Batch]:
+        """The page's records in sub-batches. All but the last resume at this page itself;
+        the last one carries the next token (unknown until the page's end)."""
+        prefix = checkpoint["prefix"]
         records: list[RawRecord] = []
         elements: list[Any] = []
-        container = page.root.find(f"{OAI}ListRecords")
-        if container is None:
-            if page.error_codes:  # noRecordsMatch: an empty, successful answer
-                return records, elements
-            raise NotOaiResponse(f"{page.url}: the answer has neither <ListRecords> nor an error")
-        for node in container.iterfind(f"{OAI}record"):
+        count = 0
+        for node in page.records():
+            count += 1
             header = node.find(f"{OAI}header")
             identifier = _text(header, "identifier") if header is not None else None
             if not identifier:
@@ -200,17 +304,26 @@ class OaiPmhHarvester:
                 continue
             deleted = header.get("status") == "deleted"
             metadata = None if deleted else _first_child(node.find(f"{OAI}metadata"))
+            raw = None
+            if metadata is not None:
+                raw = etree.tostring(metadata, encoding="unicode")
+                metadata.getparent().remove(metadata)  # keep it for the normaliser; free the rest
             records.append(RawRecord(
-                source_id=self.source.id,
-                identifier=identifier,
-                datestamp=normalize_datestamp(_text(header, "datestamp")),
-                deleted=deleted,
-                format=prefix,
-                raw=etree.tostring(metadata, encoding="unicode") if metadata is not None else None,
-                sets=tuple(s.text.strip() for s in header.iterfind(f"{OAI}setSpec") if s.text),
-            ))
+                source_id=self.source.id, identifier=identifier,
+                datestamp=normalize_datestamp(_text(header, "datestamp")), deleted=deleted,
+                format=prefix, raw=raw,
+                sets=tuple(s.text.strip() for s in header.iterfind(f"{OAI}setSpec") if s.text)))
             elements.append(metadata)
-        return records, elements
+            if len(records) >= SUB_BATCH:
+                yield Batch(records, checkpoint, elements)  # a kill here refetches this page
+                records, elements = [], []
+        raise_errors(page)
+        if count == 0 and not page.errors and b"ListRecords" not in page.body:
+            raise NotOaiResponse(f"{page.url}: the answer has neither <ListRecords> nor an error")
+        next_token = _next_token(page)
+        after = ({**checkpoint, "token": next_token} if next_token else
+                 {**checkpoint, "window_index": checkpoint["window_index"] + 1, "token": None})
+        yield Batch(records, after, elements)
 
     def check(self) -> CheckResult:
         details: dict[str, Any] = {}
@@ -232,76 +345,111 @@ class OaiPmhHarvester:
         return CheckResult(self.source.id, True, details)
 
 
-def parse_response(response: Response) -> Any:
-    """Bytes → the OAI-PMH root element, or an error that says what came back instead."""
-    body = _decompress(response.body)
-    body = _to_declared_encoding(body, response.headers.get("Content-Type", ""))
+def prepare_body(response: Response) -> bytes:
+    """Clean UTF-8 XML from an answer, or an error that says what came back instead."""
+    body = response.body
     if _HTML_START.match(body[:2048]):
         title = _HTML_TITLE.search(body[:65536])
         shown = " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""
         raise NotOaiResponse(
             f"{response.url} answered HTTP {response.status} with an HTML page"
             f"{f' titled {shown!r}' if shown else ''}, not OAI-PMH XML")
-    root = None
-    for attempt in (body, _ILLEGAL_BYTES.sub(b"", body)):
-        try:
-            root = etree.fromstring(attempt, _STRICT)
-            break
-        except etree.XMLSyntaxError:
-            continue
-    if root is None:
-        try:
-            root = etree.fromstring(_ILLEGAL_BYTES.sub(b"", body), _RECOVER)
-        except etree.XMLSyntaxError:
-            root = None
-    if root is None or root.tag != f"{OAI}OAI-PMH":
+    stripped = body.lstrip()
+    if not stripped.startswith(b"<"):
         if response.status >= 400:
             raise SourceUnreachable(f"HTTP {response.status} from {response.url}")
-        start = body[:80].decode("utf-8", "replace").strip()
+        start = stripped[:80].decode("utf-8", "replace")
         raise NotOaiResponse(f"{response.url} answered HTTP {response.status} with something "
                              f"that is not OAI-PMH XML (it begins {start!r})")
+    cleaned, _ = clean_xml_bytes(stripped, response.headers.get("Content-Type", ""))
+    if response.status >= 400 and b"OAI-PMH" not in cleaned[:4096]:
+        raise SourceUnreachable(f"HTTP {response.status} from {response.url}")
+    return cleaned
+
+
+def parse_response(response: Response) -> Any:
+    """Bytes → the OAI-PMH root element (whole tree; for small answers and tests)."""
+    page = Page(url=response.url, body=prepare_body(response))
+    root = page.root()
+    if root is None or root.tag != f"{OAI}OAI-PMH":
+        raise NotOaiResponse(f"{response.url}: the answer is XML but not OAI-PMH")
     return root
 
 
-def _decompress(body: bytes) -> bytes:
-    """Sniff gzip/zlib by magic bytes: some servers compress without saying so."""
-    try:
-        if body[:2] == b"\x1f\x8b":
-            return gzip.decompress(body)
-        if body[:1] == b"\x78" and body[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-            return zlib.decompress(body)
-    except (OSError, zlib.error, EOFError):
-        return body
-    return body
+def date_windows(since: str | None, earliest: str | None, until: str, unit: str,
+                 granularity: str) -> list[list[str | None]]:
+    """[from, until] pairs covering since (or the very start) to now; the last is open-ended.
+
+    The first window starts at `since` (incremental) or is open at the start (full harvest),
+    so nothing older than earliestDatestamp can be missed.
+    """
+    start_text = since or earliest
+    start = _parse(start_text) if start_text else None
+    end = _parse(until) or datetime.now(timezone.utc)
+    if unit == "none" or start is None or start >= end:
+        return [[_format(since, granularity), None]]
+    start = max(start, datetime(1970, 1, 1, tzinfo=timezone.utc))
+    boundaries = []
+    cursor = _floor(start, unit)
+    while True:
+        cursor = _next_boundary(cursor, unit)
+        if cursor > end:
+            break
+        boundaries.append(cursor)
+    windows: list[list[str | None]] = []
+    lower: str | None = _format(since, granularity)
+    for boundary in boundaries:
+        last = boundary - (timedelta(days=1) if granularity == DAY else timedelta(seconds=1))
+        windows.append([lower, _stamp(last, granularity)])
+        lower = _stamp(boundary, granularity)
+    windows.append([lower, None])
+    return windows
 
 
-def _to_declared_encoding(body: bytes, content_type: str) -> bytes:
-    """A body with no XML encoding declaration is UTF-8 to lxml; honour the HTTP charset."""
-    if _XML_DECL_ENCODING.match(body[:200]):
-        return body
-    match = _CHARSET.search(content_type)
-    charset = match.group(1).lower() if match else "utf-8"
-    if charset in ("utf-8", "utf8", "us-ascii", "ascii"):
-        return body
-    try:
-        return body.decode(charset).encode("utf-8")
-    except (LookupError, UnicodeDecodeError):
-        return body
+def _floor(moment: datetime, unit: str) -> datetime:
+    if unit == "year":
+        return moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "month":
+        return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _resumption_token(page: Page) -> str | None:
-    node = page.root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
-    if node is None or not (node.text or "").strip():
+def _next_boundary(moment: datetime, unit: str) -> datetime:
+    if unit == "year":
+        return moment.replace(year=moment.year + 1)
+    if unit == "month":
+        return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
+    return moment + timedelta(days=1)
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    if not stamp:
         return None
-    return node.text.strip()
+    try:
+        if len(stamp) == 10:
+            return datetime.strptime(stamp, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
-def _in_granularity(stamp: str | None, granularity: str) -> str | None:
+def _stamp(moment: datetime, granularity: str) -> str:
+    return moment.strftime("%Y-%m-%d" if granularity == DAY else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _format(stamp: str | None, granularity: str) -> str | None:
     if not stamp:
         return None
     if granularity == DAY or len(stamp) == 10:
         return stamp[:10]
     return stamp
+
+
+def _next_token(page: Page) -> str | None:
+    """The token to ask with next; noRecordsMatch ends a list whatever else came with it."""
+    if any(code == "noRecordsMatch" for code, _ in page.errors):
+        return None
+    return page.token
 
 
 def _first_child(node: Any) -> Any:

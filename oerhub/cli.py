@@ -18,7 +18,7 @@ import click
 
 from oerhub import __version__
 from oerhub.config import Config, config_path, db_path, load_config
-from oerhub.errors import OerhubError
+from oerhub.errors import HarvestLocked, OerhubError
 from oerhub.store import Catalogue
 
 EXIT_FAILED = 1
@@ -46,24 +46,48 @@ def cli() -> None:
               help="Harvest only this source (repeatable); disabled sources may be named.")
 @click.option("--full", is_flag=True, help="Harvest everything again, not only what changed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--wait", is_flag=True,
+              help="If another harvest holds the catalogue, wait for it instead of exiting.")
+@click.option("--accept-deletions", is_flag=True,
+              help="Apply deletions the safety valve held back (after you checked the source).")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Sources harvested at once (default: [harvest] workers, 8).")
 @config_option
 @db_option
-def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, config_file: str | None,
+def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
+            accept_deletions: bool, workers: int | None, config_file: str | None,
             db_file: str | None) -> None:
     """Harvest sources into the catalogue (incremental unless --full).
 
     \b
     Examples:
       oerhub harvest                        # every enabled source
-      oerhub harvest --source ua-ukma-ekmair     # one source
+      oerhub harvest --source ua-ukma-ekmair   # one source
       oerhub harvest --full --db /srv/oer/catalogue.db
+      oerhub harvest --source ru-x --accept-deletions
     """
+    import dataclasses
+
     from oerhub.harvest import harvest as run_harvest
+    from oerhub.progress import LogProgress, Progress, TerminalProgress
 
     config = load_config(config_file)
-    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    with Catalogue(db_path(db_file)) as catalogue:
-        results = run_harvest(config, catalogue, source_ids, full=full, report=say)
+    if workers:
+        config = dataclasses.replace(
+            config, settings=dataclasses.replace(config.settings, workers=workers))
+    if quiet:
+        progress: Progress = Progress()
+    elif sys.stderr.isatty():
+        progress = TerminalProgress()
+    else:
+        progress = LogProgress()
+    db = db_path(db_file)
+    try:
+        results = run_harvest(config, db, source_ids, full=full, progress=progress, wait=wait,
+                              accept_deletions=accept_deletions)
+    except HarvestLocked as exc:
+        click.echo(f"oerhub: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
     failed = [r for r in results if r.status != "ok"]
     if not quiet:
         for r in results:
@@ -74,9 +98,15 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, config_file: s
                 click.echo(f"  warning: {warning}")
     for r in failed:
         click.echo(f"oerhub: {r.source_id}: {r.status}: {r.error}", err=True)
+    with Catalogue(db) as catalogue:
+        streaks = catalogue.failing_streaks()
+    for source_id, (count, error) in sorted(streaks.items()):
+        if any(r.source_id == source_id for r in results):
+            click.echo(f"oerhub: ATTENTION: {source_id} has failed {count} runs in a row; "
+                       f"a person should look at it. Last error: {error.splitlines()[0]}",
+                       err=True)
     if not quiet:
-        click.echo(f"{len(results) - len(failed)} of {len(results)} sources harvested into "
-                   f"{db_path(db_file)}")
+        click.echo(f"{len(results) - len(failed)} of {len(results)} sources harvested into {db}")
     if failed:
         sys.exit(EXIT_FAILED)
 
@@ -189,7 +219,7 @@ def renormalize(source_id: str | None, db_file: str | None) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many runs.")
 @db_option
 def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -> None:
-    """Show the recent harvest runs, newest first.
+    """Show the recent harvest runs, newest first; sources failing again and again on top.
 
     \b
     Examples:
@@ -198,6 +228,11 @@ def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -
     """
     with Catalogue(_existing_db(db_file)) as catalogue:
         rows = catalogue.runs(limit=limit, source_id=source_id, failed_only=failed)
+        streaks = catalogue.failing_streaks()
+    for streak_source, (count, error) in sorted(streaks.items()):
+        if not source_id or streak_source == source_id:
+            click.echo(f"ATTENTION: {streak_source} has failed its last {count} runs: "
+                       f"{error.splitlines()[0] if error else ''}")
     if not rows:
         click.echo("no runs" + (" need attention" if failed else " yet"))
     for row in rows:
@@ -209,6 +244,9 @@ def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -
                    f"requests {row['requests']:,}")
         if row["error"]:
             click.echo(f"       {row['error'].splitlines()[0]}")
+        if row["status"] == "review":
+            click.echo(f"       to confirm: oerhub harvest --source {row['source_id']} "
+                       "--accept-deletions")
 
 
 @cli.command()

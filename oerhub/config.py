@@ -40,6 +40,8 @@ OPTIONAL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "confidence": (str, "one of high, medium, low"),
     "note": (str, "a string"),
     "languages": (list, "a list of ISO 639-1 codes"),
+    "delay": ((int, float), "seconds between two requests to this source's host, a number"),
+    "window": (str, "one of year, month, day, none"),
     "latitude": ((int, float), "a number"),
     "longitude": ((int, float), "a number"),
 }
@@ -49,7 +51,12 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "delay": ((int, float), "seconds between two requests to one host, a number"),
     "retries": (int, "how many times a failed request is tried again, a whole number"),
     "backoff": ((int, float), "seconds before the first retry (doubling after), a number"),
+    "max_wait": ((int, float), "the longest Retry-After we honour, in seconds, a number"),
+    "workers": (int, "how many sources are harvested at once, a whole number"),
+    "max_deletions": ((int, float), "the share of a source's live records one run may delete "
+                                    "before the deletions are held for review (0 to 1)"),
 }
+WINDOWS = ("year", "month", "day", "none")
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ class Source:
     confidence: str | None = None
     note: str | None = None
     languages: tuple[str, ...] = ()
+    delay: float | None = None  # overrides [harvest] delay for this source's host
+    window: str = "year"  # date windows of a full harvest: an expired token costs one window
     latitude: float | None = None
     longitude: float | None = None
 
@@ -84,6 +93,9 @@ class Settings:
     delay: float = 0.0
     retries: int = 3
     backoff: float = 2.0
+    max_wait: float = 300.0
+    workers: int = 8
+    max_deletions: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -166,19 +178,24 @@ def _parse_settings(raw: Any, path: Path) -> Settings:
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ConfigError(f"must be {what}, not {value!r}", path=str(path),
                               field=f"harvest.{key}")
-    for key in ("timeout", "delay", "backoff"):
+    for key in ("timeout", "delay", "backoff", "max_wait", "max_deletions"):
         if key in raw and not math.isfinite(raw[key]):
             raise ConfigError("must be a finite number", path=str(path), field=f"harvest.{key}")
     if raw.get("timeout", 1) <= 0:
         raise ConfigError("must be more than 0 seconds", path=str(path), field="harvest.timeout")
-    for key in ("delay", "retries", "backoff"):
+    for key in ("delay", "retries", "backoff", "max_wait"):
         if raw.get(key, 0) < 0:
             raise ConfigError("must not be negative", path=str(path), field=f"harvest.{key}")
+    if raw.get("workers", 1) < 1:
+        raise ConfigError("must be 1 or more", path=str(path), field="harvest.workers")
+    if not 0 <= raw.get("max_deletions", 0) <= 1:
+        raise ConfigError("must be between 0 and 1 (0.15 means 15%)", path=str(path),
+                          field="harvest.max_deletions")
     if "contact" in raw and not _is_contact(raw["contact"]):
         raise ConfigError(f"must be an http(s) URL or a mailto: address, not {raw['contact']!r}",
                           path=str(path), field="harvest.contact")
-    return Settings(**{k: (float(v) if k in ("timeout", "delay", "backoff") else v)
-                       for k, v in raw.items()})
+    floats = ("timeout", "delay", "backoff", "max_wait", "max_deletions")
+    return Settings(**{k: (float(v) if k in floats else v) for k, v in raw.items()})
 
 
 def _parse_source(raw: Any, index: int, path: Path) -> Source:
@@ -225,6 +242,10 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         raise fail("must be between -90 and 90", "latitude")
     if "longitude" in raw and not -180 <= raw["longitude"] <= 180:
         raise fail("must be between -180 and 180", "longitude")
+    if "delay" in raw and not (math.isfinite(raw["delay"]) and raw["delay"] >= 0):
+        raise fail("must be 0 or more seconds", "delay")
+    if "window" in raw and raw["window"] not in WINDOWS:
+        raise fail(f"must be one of {', '.join(WINDOWS)}", "window")
     prefix = raw.get("metadata_prefix", "oai_dc")
     if not prefix.strip():
         raise fail("must not be empty", "metadata_prefix")
@@ -245,6 +266,8 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         confidence=raw.get("confidence"),
         note=raw.get("note"),
         languages=tuple(raw.get("languages", ())),
+        delay=float(raw["delay"]) if "delay" in raw else None,
+        window=raw.get("window", "year"),
         latitude=float(raw["latitude"]) if "latitude" in raw else None,
         longitude=float(raw["longitude"]) if "longitude" in raw else None,
     )

@@ -42,8 +42,8 @@ def run_demo(directory: Path, *, serve: bool = False, port: int = 8001,
         config = load_config(config_file)
         echo(f"Serving {len(config.sources)} sample OAI-PMH repositories on "
              f"http://127.0.0.1:{server.port}/ …")
+        results = harvest(config, db_file)
         with Catalogue(db_file) as catalogue:
-            results = harvest(config, catalogue)
             for r in results:
                 echo(f"  {r.source_id:<10} {r.status:<6} {r.received:>5} records "
                      f"({r.new} new, {r.deleted} deleted) in {r.requests} requests")

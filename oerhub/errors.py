@@ -33,6 +33,15 @@ class HarvestError(OerhubError):
     """A source could not be harvested (the run is recorded as failed)."""
 
 
+class HarvestIncomplete(HarvestError):
+    """The listing broke off (expired token, token loop, empty pages): what came is kept, and
+    the next run lists the broken part again."""
+
+
+class HarvestLocked(OerhubError):
+    """Another harvest holds the catalogue."""
+
+
 class SourceUnreachable(HarvestError):
     """No usable HTTP answer: connection refused, timeout, DNS failure, HTTP error status."""
 

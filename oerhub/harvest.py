@@ -1,24 +1,28 @@
-"""Run harvests: source config → harvester → normaliser → store, one source at a time.
+"""Run harvests: source config → harvester → normaliser → store.
 
-Each batch a harvester yields is normalised and stored with its checkpoint before the next
-request is made. A failing source is recorded as failed and the others go on.
+Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
+`HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
+and stored with its checkpoint before the next request is made. A failing source is recorded
+and the others go on.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harvesters import harvester_for
 from oerhub.config import Config, Settings, Source
-from oerhub.errors import ConfigError, OerhubError
-from oerhub.http import HttpClient
+from oerhub.errors import ConfigError, HarvestIncomplete, OerhubError
+from oerhub.http import HostGate, HttpClient
+from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize
+from oerhub.progress import Progress
 from oerhub.store import Catalogue
-
-Report = Callable[[str], None]
 
 
 @dataclass
@@ -48,37 +52,60 @@ def select_sources(config: Config, source_ids: Sequence[str] = ()) -> list[Sourc
     return list(config.enabled)
 
 
-def make_client(settings: Settings) -> HttpClient:
-    return HttpClient(contact=settings.contact, timeout=settings.timeout, delay=settings.delay,
-                      retries=settings.retries, backoff=settings.backoff)
+def make_client(settings: Settings, source: Source | None = None,
+                gate: HostGate | None = None) -> HttpClient:
+    delay = source.delay if source is not None and source.delay is not None else settings.delay
+    return HttpClient(contact=settings.contact, timeout=settings.timeout, delay=delay,
+                      retries=settings.retries, backoff=settings.backoff,
+                      max_retry_after=settings.max_wait, gate=gate or HostGate())
 
 
-def harvest(config: Config, catalogue: Catalogue, source_ids: Sequence[str] = (),
-            full: bool = False, report: Report | None = None) -> list[SourceResult]:
-    """Harvest the chosen sources into the catalogue; return one result per source."""
+def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool = False,
+            progress: Progress | None = None, wait: bool = False,
+            accept_deletions: bool = False) -> list[SourceResult]:
+    """Harvest the chosen sources into the catalogue at `db`; one result per source.
+
+    Holds the catalogue's lock for the whole run: a second harvest waits (`wait`) or refuses.
+    """
     sources = select_sources(config, source_ids)
     if not sources:
         raise ConfigError("no enabled sources to harvest (name one with --source ID)",
                           path=str(config.path))
-    catalogue.sync_sources(config)
-    return [harvest_source(source, config.settings, catalogue, full, report) for source in sources]
+    progress = progress or Progress()
+    with harvest_lock(db, wait=wait):
+        with Catalogue(db) as catalogue:
+            catalogue.sync_sources(config)
+        gate = HostGate()
+
+        def run(source: Source) -> SourceResult:
+            with Catalogue(db) as catalogue:
+                return harvest_source(source, config.settings, catalogue, full, progress, gate,
+                                      accept_deletions)
+
+        workers = max(1, min(config.settings.workers, len(sources)))
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
+                return list(pool.map(run, sources))
+        finally:
+            progress.close()
 
 
 def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, full: bool = False,
-                   report: Report | None = None) -> SourceResult:
+                   progress: Progress | None = None, gate: HostGate | None = None,
+                   accept_deletions: bool = False) -> SourceResult:
     """Harvest one source, recording the run whatever happens."""
-    say = report or (lambda message: None)
+    progress = progress or Progress()
     state = catalogue.state(source.id)
     mode = "full" if full or not state.since else "incremental"
     if state.checkpoint:
         mode += "+resume"
     run_id = catalogue.start_run(source.id, mode, None if full else state.since)
     result = SourceResult(source.id, "running", run_id)
-    client = make_client(settings)
+    client = make_client(settings, source, gate)
     harvester = harvester_for(source.protocol)(source, client)
     started = time.monotonic()
-    say(f"{source.id}: {mode} harvest of {source.url}"
-        + (f" from {state.since}" if state.since and not full else ""))
+    progress.started(source.id, f"{mode} harvest of {source.url}"
+                     + (f" from {state.since}" if state.since and not full else ""))
     try:
         for batch in harvester.harvest(state, full=full):
             elements = batch.elements or [None] * len(batch.records)
@@ -91,14 +118,15 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
             result.updated += counts.updated
             result.deleted += counts.deleted
             result.unchanged += counts.unchanged
-            say(f"{source.id}: page {client.requests_made - 1}: {len(records)} records "
-                f"({result.received} so far)")
+            progress.batch(source.id, result.received, client.requests_made)
         result.status = "ok"
+    except HarvestIncomplete as exc:
+        result.status, result.error = "incomplete", str(exc)
     except OerhubError as exc:
         result.status, result.error = "failed", str(exc)
     except KeyboardInterrupt:
         result.status, result.error = "incomplete", "interrupted (Ctrl-C); the next run resumes"
-        _finish(catalogue, result, harvester, client, started)
+        _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
         raise
     except Exception as exc:  # a bug: keep the other sources going, say what happened
         result.status = "failed"
@@ -106,16 +134,22 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                         + traceback.format_exc(limit=-3))
     finally:
         client.close()
-    _finish(catalogue, result, harvester, client, started)
+    _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
+    progress.finished(result)
     return result
 
 
 def _finish(catalogue: Catalogue, result: SourceResult, harvester: object, client: HttpClient,
-            started: float) -> None:
+            started: float, settings: Settings, accept_deletions: bool) -> None:
     result.requests = client.requests_made
     result.bytes = client.bytes_received
     result.seconds = time.monotonic() - started
     result.warnings = list(getattr(harvester, "warnings", []))
-    catalogue.finish_run(result.run_id, result.source_id, result.status, error=result.error,
-                         next_from=getattr(harvester, "next_since", None),
-                         warnings=result.warnings, requests=result.requests, nbytes=result.bytes)
+    status = catalogue.finish_run(
+        result.run_id, result.source_id, result.status, error=result.error,
+        next_from=getattr(harvester, "next_since", None), warnings=result.warnings,
+        requests=result.requests, nbytes=result.bytes, accept_deletions=accept_deletions,
+        max_deletions=settings.max_deletions)
+    if status != result.status:
+        result.status = status
+        result.error = catalogue.run(result.run_id)["error"]

@@ -1,23 +1,35 @@
-"""Every network call goes through here: one timeout, one User-Agent, bounded retries.
+"""Every network call goes through here: one timeout, one User-Agent, bounded retries,
+one request at a time per host.
 
 Repositories in the region run on small servers; a polite harvester names itself and a
 contact, waits between requests to a host, and gives up after a bounded number of tries.
+Bodies are read as raw bytes and decompressed by their magic bytes, because servers send
+gzip without saying so and say gzip over plain bodies.
 """
 
 from __future__ import annotations
 
 import email.utils
+import gzip
+import threading
 import time
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from oerhub import __version__
 from oerhub.errors import SourceUnreachable
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0  # seconds: a server asking for longer is treated as down for this run
+MAX_BODY = 1 << 30  # 1 GiB: metha's ceiling for one answer
+_CHUNK = 1 << 16
 
 
 def user_agent(contact: str) -> str:
@@ -32,6 +44,31 @@ class Response:
     body: bytes
 
 
+class HostGate:
+    """One request at a time per host, and at least `delay` seconds between two of them.
+
+    Shared by every source of a run, so two sources on one server take turns.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[str, tuple[threading.Lock, list[float]]] = {}
+
+    @contextmanager
+    def hold(self, url: str, delay: float) -> Iterator[None]:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            lock, last = self._hosts.setdefault(host, (threading.Lock(), [0.0]))
+        with lock:
+            pause = last[0] + delay - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                yield
+            finally:
+                last[0] = time.monotonic()
+
+
 @dataclass
 class HttpClient:
     """A requests session with oerhub's manners: timeout, User-Agent, per-host delay, retries."""
@@ -42,6 +79,7 @@ class HttpClient:
     retries: int = 3
     backoff: float = 2.0
     max_retry_after: float = MAX_RETRY_AFTER
+    gate: HostGate = field(default_factory=HostGate)
     requests_made: int = 0
     bytes_received: int = 0
 
@@ -49,7 +87,7 @@ class HttpClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent(self.contact)
         self.session.headers["Accept"] = "text/xml, application/xml;q=0.9, */*;q=0.1"
-        self._last_request = 0.0
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
 
     def close(self) -> None:
         self.session.close()
@@ -58,23 +96,20 @@ class HttpClient:
         """GET with retries on connection errors, timeouts, 429 and 5xx; raise SourceUnreachable."""
         attempt = 0
         while True:
-            self._wait_politely()
+            wait: float | None = None
             try:
-                resp = self.session.get(url, params=params, timeout=self.timeout)
-                body = resp.content
-            except requests.RequestException as exc:
+                with self.gate.hold(url, self.delay):
+                    response = self._fetch(url, params)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 failure = f"{type(exc).__name__}: {_short(exc)}"
-                wait = None
             else:
-                self.requests_made += 1
-                self.bytes_received += len(body)
-                if resp.status_code not in RETRY_STATUS:
-                    return Response(resp.url, resp.status_code, dict(resp.headers), body)
-                failure = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
-                wait = retry_after_seconds(resp.headers.get("Retry-After"))
+                if response.status not in RETRY_STATUS:
+                    return response
+                failure = f"HTTP {response.status}"
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > self.max_retry_after:
                     raise SourceUnreachable(
-                        f"{failure} from {resp.url}: the server asks to wait {wait:.0f} s "
+                        f"{failure} from {response.url}: the server asks to wait {wait:.0f} s "
                         f"(more than the {self.max_retry_after:.0f} s we wait)")
             if attempt >= self.retries:
                 where = f"{url}?{_query(params)}" if params else url
@@ -83,12 +118,34 @@ class HttpClient:
             attempt += 1
             time.sleep(wait if wait is not None else min(self.backoff * 2 ** (attempt - 1), 60.0))
 
-    def _wait_politely(self) -> None:
-        if self.delay:
-            pause = self._last_request + self.delay - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-        self._last_request = time.monotonic()
+    def _fetch(self, url: str, params: dict[str, str] | None) -> Response:
+        with self.session.get(url, params=params, timeout=self.timeout, stream=True) as resp:
+            self.requests_made += 1
+            chunks, size = [], 0
+            for chunk in resp.raw.stream(_CHUNK, decode_content=False):
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise SourceUnreachable(f"{resp.url} sent more than {MAX_BODY >> 20} MiB "
+                                            "in one answer; stopped reading")
+                chunks.append(chunk)
+            self.bytes_received += size
+            body = decompress(b"".join(chunks), resp.headers.get("Content-Encoding", ""))
+            return Response(resp.url, resp.status_code, dict(resp.headers), body)
+
+
+def decompress(body: bytes, encoding: str = "") -> bytes:
+    """gzip or zlib by magic bytes, whatever the header says; a lying header is ignored."""
+    encoding = encoding.lower()
+    try:
+        if body[:2] == b"\x1f\x8b":
+            return gzip.decompress(body)
+        if body[:1] == b"\x78" and body[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+            return zlib.decompress(body)
+        if "deflate" in encoding and body and body.lstrip()[:1] != b"<":
+            return zlib.decompress(body, -15)  # raw deflate, as some servers send it
+    except (OSError, EOFError, zlib.error):
+        return body
+    return body
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

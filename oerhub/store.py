@@ -22,7 +22,7 @@ from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -106,6 +106,13 @@ CREATE TABLE IF NOT EXISTS harvest_runs (
     warnings TEXT
 );
 CREATE INDEX IF NOT EXISTS harvest_runs_source ON harvest_runs(source_id, started_at);
+CREATE TABLE IF NOT EXISTS pending_deletions (
+    source_id TEXT NOT NULL REFERENCES sources(id),
+    identifier TEXT NOT NULL,
+    datestamp TEXT,
+    run_id INTEGER,
+    PRIMARY KEY (source_id, identifier)
+);
 CREATE TABLE IF NOT EXISTS harvest_state (
     source_id TEXT PRIMARY KEY REFERENCES sources(id),
     since TEXT,
@@ -228,12 +235,17 @@ class Catalogue:
                         and bool(before[2]) == record.deleted:
                     counts.unchanged += 1
                 elif record.deleted and before is not None:
-                    # A tombstone keeps the metadata it had, so a reader can see what went.
-                    counts.deleted += 0 if before[2] else 1
-                    counts.unchanged += 1 if before[2] else 0
-                    self.conn.execute(
-                        "UPDATE records SET deleted = 1, datestamp = ?, last_changed = ? "
-                        "WHERE id = ?", (record.datestamp, now, before[0]))
+                    if before[2]:  # already a tombstone
+                        counts.unchanged += 1
+                    else:
+                        # Staged, not applied: finish_run applies them unless there are so many
+                        # that the repository looks broken (the safety valve).
+                        counts.deleted += 1
+                        self.conn.execute(
+                            "INSERT INTO pending_deletions (source_id, identifier, datestamp, "
+                            "run_id) VALUES (?, ?, ?, ?) ON CONFLICT(source_id, identifier) DO "
+                            "UPDATE SET datestamp = excluded.datestamp, run_id = excluded.run_id",
+                            (source_id, record.identifier, record.datestamp, run_id))
                 else:
                     if record.deleted:
                         counts.deleted += 1
@@ -242,6 +254,9 @@ class Catalogue:
                     else:
                         counts.updated += 1
                     record_id = self._upsert_record(record, now)
+                    if before is not None:  # back, or still there: not to be deleted after all
+                        self.conn.execute("DELETE FROM pending_deletions WHERE source_id = ? "
+                                          "AND identifier = ?", (source_id, record.identifier))
                     self.conn.execute(
                         "INSERT INTO raw_records (record_id, format, raw) VALUES (?, ?, ?) "
                         "ON CONFLICT(record_id) DO UPDATE SET format = excluded.format, "
@@ -264,24 +279,74 @@ class Catalogue:
 
     def finish_run(self, run_id: int, source_id: str, status: str, *, error: str | None = None,
                    next_from: str | None = None, warnings: Iterable[str] = (),
-                   requests: int | None = None, nbytes: int | None = None) -> None:
-        """Close a run. Only an ok run moves the incremental start and clears the checkpoint."""
+                   requests: int | None = None, nbytes: int | None = None,
+                   accept_deletions: bool = False, max_deletions: float = 1.0) -> str:
+        """Close a run and return its final status.
+
+        Only an ok (or review) run moves the incremental start and clears the checkpoint. Staged
+        deletions are applied when the run is ok, unless they exceed `max_deletions` of the
+        source's live records: then they are held back and the run is marked `review`.
+        """
         now = utc_now()
         warning_text = "\n".join(warnings) or None
         with self._transaction():
+            if status == "ok":
+                status, error = self._apply_deletions(source_id, accept_deletions, max_deletions,
+                                                      now)
             self.conn.execute(
                 "UPDATE harvest_runs SET status = ?, finished_at = ?, error = ?, next_from = ?, "
                 "warnings = ?, requests = COALESCE(?, requests), bytes = COALESCE(?, bytes) "
                 "WHERE id = ?",
-                (status, now, error, next_from if status == "ok" else None, warning_text,
-                 requests, nbytes, run_id))
-            if status == "ok":
+                (status, now, error, next_from if status in ("ok", "review") else None,
+                 warning_text, requests, nbytes, run_id))
+            if status in ("ok", "review"):
                 self.conn.execute(
                     "INSERT INTO harvest_state (source_id, since, last_ok_run, checkpoint, "
                     "checkpoint_run, updated_at) VALUES (?, ?, ?, NULL, NULL, ?) "
                     "ON CONFLICT(source_id) DO UPDATE SET since = excluded.since, last_ok_run = "
                     "excluded.last_ok_run, checkpoint = NULL, checkpoint_run = NULL, "
                     "updated_at = excluded.updated_at", (source_id, next_from, run_id, now))
+        return status
+
+    def _apply_deletions(self, source_id: str, accept: bool, max_share: float,
+                         now: str) -> tuple[str, str | None]:
+        pending = self.count("pending_deletions", "source_id = ?", (source_id,))
+        if not pending:
+            return "ok", None
+        live = self.count("records", "source_id = ? AND deleted = 0", (source_id,))
+        if not accept and pending > max_share * live:
+            return "review", (
+                f"{pending:,} of {live:,} live records ({pending / max(live, 1):.0%}) would be "
+                f"deleted by this run, more than the {max_share:.0%} allowed: the deletions are "
+                "held back. If the repository really removed them, run: oerhub harvest "
+                f"--source {source_id} --accept-deletions")
+        self.conn.execute(
+            "UPDATE records SET deleted = 1, last_changed = ?, datestamp = (SELECT p.datestamp "
+            "FROM pending_deletions p WHERE p.source_id = records.source_id AND p.identifier = "
+            "records.identifier) WHERE source_id = ? AND identifier IN (SELECT identifier FROM "
+            "pending_deletions WHERE source_id = ?)", (now, source_id, source_id))
+        self.conn.execute("DELETE FROM pending_deletions WHERE source_id = ?", (source_id,))
+        return "ok", None
+
+    def failing_streaks(self, minimum: int = 3) -> dict[str, tuple[int, str]]:
+        """Sources whose last `minimum` or more runs all failed: (how many, the last error)."""
+        streaks: dict[str, tuple[int, str]] = {}
+        rows = self.conn.execute(
+            "SELECT source_id, status, error FROM harvest_runs WHERE status != 'running' "
+            "ORDER BY source_id, id DESC")
+        current, count, last_error, done = None, 0, "", False
+        for source_id, status, error in [*rows, (None, None, None)]:
+            if source_id != current:
+                if current is not None and count >= minimum:
+                    streaks[current] = (count, last_error)
+                current, count, last_error, done = source_id, 0, error or "", False
+            if done or source_id is None:
+                continue
+            if status in ("failed", "incomplete"):
+                count += 1
+            else:
+                done = True
+        return streaks
 
     def run(self, run_id: int) -> dict[str, Any]:
         return dict(self.db["harvest_runs"].get(run_id))
@@ -293,7 +358,7 @@ class Catalogue:
             where.append("source_id = ?")
             params.append(source_id)
         if failed_only:
-            where.append("status IN ('failed', 'incomplete')")
+            where.append("status IN ('failed', 'incomplete', 'review')")
         sql = "SELECT * FROM harvest_runs"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -44,7 +44,8 @@ def replay(static_server, pages: list[str], identify: str = IDENTIFY, status: in
 
 
 def harvest(run_oerhub, write_config, server, source_id: str, **extra: object):
-    write_config(source_toml(source_id, server.url + "/oai", **extra))
+    # A replay answers the same page whatever the dates asked: no date windows.
+    write_config(source_toml(source_id, server.url + "/oai", window="none", **extra))
     return run_oerhub("harvest")
 
 

@@ -268,6 +268,51 @@ def demo(directory: str, serve: bool, port: int) -> None:
     run_demo(Path(directory), serve=serve, port=port, echo=click.echo)
 
 
+@cli.command()
+@click.option("--cron", is_flag=True, help="Print a crontab line.")
+@click.option("--systemd", is_flag=True, help="Print a systemd service and timer.")
+@click.option("--at", "at", default="03:17", show_default=True, metavar="HH:MM",
+              help="Time of the daily harvest, 24-hour clock, this machine's time zone.")
+@config_option
+@db_option
+@click.option("--user", metavar="NAME",
+              help="Run the systemd service as NAME (default: the user running this command).")
+def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_file: str | None,
+             user: str | None) -> None:
+    """Print a daily harvest to install in cron or systemd, with absolute paths.
+
+    It runs `oerhub harvest --quiet` with this oerhub, from this directory, with the registry
+    and catalogue given here (or their defaults), made absolute. Nothing is installed.
+
+    \b
+    Examples:
+      oerhub schedule --cron                 # then: crontab -e, paste the two lines
+      oerhub schedule --cron --at 22:45 --db /srv/oer/catalogue.db
+      oerhub schedule --systemd --user oer   # two units and how to install them
+    """
+    import getpass
+
+    from oerhub.schedule import cron_entry, default_executable, parse_time, systemd_units
+
+    if cron == systemd:
+        raise click.UsageError("give one of --cron or --systemd")
+    if cron and user:
+        raise click.UsageError("--user goes with --systemd; a crontab runs as its owner")
+    time_of_day = parse_time(at)
+    load_config(config_file)  # a bad registry is reported now, not by tonight's run
+    here = Path.cwd()
+    db = here / db_path(db_file)
+    if cron and not db.parent.is_dir():  # tee needs it before the harvest would create it
+        raise OerhubError(f"{db.parent}: no such directory (run `oerhub harvest` once, "
+                          "or create it)")
+    where = {"project_dir": here, "executable": default_executable(),
+             "config": config_path(config_file), "db": db, "at": time_of_day}
+    if cron:
+        click.echo(cron_entry(**where))
+    else:
+        click.echo(systemd_units(**where, user=user or getpass.getuser()))
+
+
 def _existing_db(option: str | None) -> Path:
     path = db_path(option)
     if not path.exists():

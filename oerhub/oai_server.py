@@ -54,16 +54,19 @@ class OaiTestServer:
         self._servers = {name: BatchingServer(repo, registry, resumption_batch_size=batch_size)
                          for name, repo in self.repositories.items()}
         self.requests: list[dict[str, str]] = []
+        self.in_flight = self.max_in_flight = 0  # requests being answered at once
+        self.timings: list[tuple[float, float]] = []  # (start, end) of each answer, monotonic
         self._lock = threading.Lock()
         self._httpd = make_server(host, port, self._app, server_class=_ThreadingWSGIServer,
                                   handler_class=_QuietHandler)
+        self.host = host
         self.port = self._httpd.server_port
         for repo in self.repositories.values():
             repo.base_url = self.url(repo.name)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}/oai"
+        return f"http://{self.host}:{self.port}/{name}/oai"
 
     def start(self) -> OaiTestServer:
         self._thread.start()
@@ -94,8 +97,19 @@ class OaiTestServer:
             start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
             return [b"<html><head><title>Not found</title></head><body>no such path</body></html>"]
         name = parts[0]
+        started = time.monotonic()
         with self._lock:
             self.requests.append({"_repository": name, **params})
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._answer(name, params, start_response)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self.timings.append((started, time.monotonic()))
+
+    def _answer(self, name: str, params: dict[str, str], start_response: Any) -> list[bytes]:
         repo = self.repositories[name]
         if self.delay:
             time.sleep(self.delay)

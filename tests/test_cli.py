@@ -178,3 +178,20 @@ def test_readme_names_the_commands_ci_runs():
     ci = (PROJECT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme and "make demo" in readme
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_schedule_prints_entries_with_absolute_paths(tmp_path, write_config, run_oerhub):
+    write_config(source_toml("ua-one", "http://127.0.0.1:9/oai"))
+    (tmp_path / "data").mkdir()
+
+    cron = run_oerhub("schedule", "--cron", "--at", "04:05", "--db", "data/oer.db")
+    systemd = run_oerhub("schedule", "--systemd", "--user", "oer")
+    neither = run_oerhub("schedule")
+
+    assert cron.returncode == 0, cron.stderr
+    line = [x for x in cron.stdout.splitlines() if not x.startswith("#")][0]
+    assert line.startswith("5 4 * * * ") and "harvest --quiet" in line
+    assert f"OERHUB_DB={tmp_path}/data/oer.db" in line
+    assert systemd.returncode == 0 and "OnCalendar=*-*-* 03:17:00" in systemd.stdout
+    assert "User=oer" in systemd.stdout
+    assert neither.returncode == 2 and "give one of --cron or --systemd" in neither.stderr

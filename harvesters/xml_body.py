@@ -15,6 +15,10 @@ _CHARSET = re.compile(r"charset\s*=\s*['\"]?([A-Za-z0-9._-]+)", re.I)
 _ILLEGAL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*(\[.*?\]\s*)?>", re.S | re.I)
+# An entity reference XML does not predefine: with the DOCTYPE gone it is only text (HTML's
+# &nbsp; in DSpace output, or an attack), so its ampersand is escaped and the page still parses.
+_UNKNOWN_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _UTF8 = frozenset({"utf-8", "utf8"})
 # Share of non-ASCII bytes that may be broken before we stop calling a body "UTF-8 with flaws".
 _FLAW_SHARE = 0.05
@@ -31,7 +35,18 @@ def header_charset(content_type: str) -> str | None:
 
 
 def clean_xml_bytes(body: bytes, content_type: str = "") -> tuple[bytes, str]:
-    """UTF-8 bytes with illegal characters removed, and the encoding we read the body in."""
+    """UTF-8 bytes with illegal characters and any DOCTYPE removed, and the encoding read."""
+    cleaned, encoding = _to_utf8(body, content_type)
+    head = cleaned[:4096]
+    if b"<!DOCTYPE" in head or b"<!doctype" in head:
+        # OAI-PMH needs no DTD; dropping it means no entity can be expanded or fetched.
+        cleaned = _DOCTYPE.sub(b"", cleaned, count=1)
+    if b"&" in cleaned:
+        cleaned = _UNKNOWN_ENTITY.sub(b"&amp;", cleaned)
+    return cleaned, encoding
+
+
+def _to_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     if body.startswith(codecs.BOM_UTF8):
         body = body[3:]
     elif body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):

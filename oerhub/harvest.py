@@ -8,6 +8,7 @@ and the others go on.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -75,10 +76,10 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
     with harvest_lock(db, wait=wait):
         with Catalogue(db) as catalogue:
             catalogue.sync_sources(config)
-        gate = HostGate()
+        gate, write_lock = HostGate(), threading.Lock()
 
         def run(source: Source) -> SourceResult:
-            with Catalogue(db) as catalogue:
+            with Catalogue(db, write_lock) as catalogue:
                 return harvest_source(source, config.settings, catalogue, full, progress, gate,
                                       accept_deletions)
 

@@ -45,8 +45,13 @@ class OaiTestServer:
     """
 
     def __init__(self, repositories: Iterable[SampleRepository], batch_size: int = 50,
-                 host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, delay: float = 0.0,
+                 cache: bool = False) -> None:
         self.delay = delay  # seconds each answer takes: a slow server, for tests and benchmarks
+        # Answer a repeated request from memory, so a benchmark times the client, not us.
+        # Only for repositories that do not change while served.
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] | None = \
+            {} if cache else None
         self.repositories = {repo.name: repo for repo in repositories}
         registry = MetadataRegistry()
         registry.registerWriter("oai_dc", oai_dc_writer)
@@ -117,9 +122,13 @@ class OaiTestServer:
             body = _error_response("badArgument", "This repository supports day granularity "
                                    "only (YYYY-MM-DD)", repo.base_url)
         else:
-            body = self._servers[name].handleRequest(params)
+            key = (name, tuple(sorted(params.items())))
+            cached = self._cache.get(key) if self._cache is not None else None
+            body = cached or self._servers[name].handleRequest(params)
             if repo.granularity == DAY:
                 body = _SECONDS_STAMP.sub(rb"<datestamp>\1</datestamp>", body)
+            if self._cache is not None:
+                self._cache[key] = body
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
                                   ("Content-Length", str(len(body)))])
         return [body]

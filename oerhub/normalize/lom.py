@@ -10,11 +10,7 @@ import re
 from typing import Any
 
 from oerhub.models import Record
-from oerhub.normalize.dates import normalize_date
-from oerhub.normalize.education import normalize_education_levels
-from oerhub.normalize.language import normalize_language
-from oerhub.normalize.license import pick_license
-from oerhub.normalize.resource_type import pick_resource_type
+from oerhub.normalize import cached
 from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 from oerhub.normalize.xmltext import local_name, text_of
@@ -39,7 +35,7 @@ def map_into(element: Any, record: Record) -> None:
 
     languages = [text_of(n).strip() for n in _children(general, "language")]
     record.language_raw = "; ".join(v for v in languages if v) or None
-    codes = [c for c in (normalize_language(v) for v in languages) if c]
+    codes = [c for c in (cached.language_code(v) for v in languages) if c]
     record.language = codes[0] if codes else None
 
     record.title = _langstring(_child(general, "title"), record.language)
@@ -70,25 +66,25 @@ def map_into(element: Any, record: Record) -> None:
             dates.append(text_of(date if when is None else when).strip())
     record.creators = unique(clean_text(n) for n in creators)
     record.publisher = next((clean_text(p) for p in publishers if clean_text(p)), None)
-    record.date = next((d for d in (normalize_date(v) for v in dates) if d), None)
+    record.date = next((d for d in (cached.date(v) for v in dates) if d), None)
 
     educational = _children(element, "educational")
     types = [_value(n) for e in educational for n in _children(e, "learningResourceType")]
     record.resource_type_raw = "; ".join(t for t in types if t) or None
-    record.resource_type = pick_resource_type(types)
+    record.resource_type = cached.pick_resource_type(types)
     contexts = [_value(n) for e in educational for n in _children(e, "context")]
     contexts += [_langstring(n, None) or "" for e in educational
                  for n in _children(e, "typicalAgeRange")]
     contexts = [c for c in contexts if c]
     record.education_level_raw = "; ".join(contexts) or None
-    record.education_level = sorted({lvl for c in contexts for lvl in normalize_education_levels(c)})
+    record.education_level = sorted({lvl for c in contexts for lvl in cached.education_levels(c)})
 
     statements = [_langstring(n, None) or "" for n in _children(rights, "description")]
     restriction = _value(_child(rights, "copyrightAndOtherRestrictions"))
     statements = [s for s in statements if s]
     record.license_raw = "; ".join(([f"copyrightAndOtherRestrictions: {restriction}"]
                                     if restriction else []) + statements) or None
-    licence = pick_license(statements)
+    licence = cached.pick_license(statements)
     record.license, record.license_url, record.access = licence.spdx, licence.url, licence.access
 
 
@@ -139,7 +135,7 @@ def _langstring(node: Any, language: str | None) -> str | None:
         for string in strings:
             lang = (string.get("language") or string.get("{http://www.w3.org/XML/1998/namespace}lang")
                     or "")
-            if normalize_language(lang) == language:
+            if cached.language_code(lang) == language:
                 cleaned = clean_text(text_of(string))
                 if cleaned:
                     return cleaned

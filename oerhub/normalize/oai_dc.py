@@ -12,11 +12,7 @@ from typing import Any
 from lxml import etree
 
 from oerhub.models import Record
-from oerhub.normalize.dates import normalize_date
-from oerhub.normalize.education import normalize_education_levels
-from oerhub.normalize.language import normalize_languages
-from oerhub.normalize.license import pick_license
-from oerhub.normalize.resource_type import pick_resource_type
+from oerhub.normalize import cached
 from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 
@@ -65,21 +61,21 @@ def map_into(element: Any, record: Record) -> None:
 
     languages = get("language", [])
     record.language_raw = "; ".join(languages) or None
-    found = [code for value in languages for code in normalize_languages(value)]
+    found = [code for value in languages for code in cached.languages(value)]
     record.language = found[0] if found else None
 
     rights = get("rights", []) + get("license", []) + get("accessRights", [])
     record.license_raw = "; ".join(rights) or None
-    licence = pick_license(rights)
+    licence = cached.pick_license(rights)
     record.license, record.license_url, record.access = licence.spdx, licence.url, licence.access
 
     types = get("type", [])
     record.resource_type_raw = "; ".join(types) or None
-    record.resource_type = pick_resource_type(types)
+    record.resource_type = cached.pick_resource_type(types)
 
     levels = get("educationLevel", []) + get("audience", [])
     record.education_level_raw = "; ".join(levels) or None
-    record.education_level = sorted({lvl for v in levels for lvl in normalize_education_levels(v)})
+    record.education_level = sorted({lvl for v in levels for lvl in cached.education_levels(v)})
 
 
 def _first_clean(values: list[str]) -> str | None:
@@ -93,7 +89,7 @@ def _first_clean(values: list[str]) -> str | None:
 
 def _pick_date(values: list[str]) -> str | None:
     """DSpace lists accession timestamps beside the issue date; prefer a date without a time."""
-    normalised = [d for d in (normalize_date(v) for v in values) if d]
+    normalised = [d for d in (cached.date(v) for v in values) if d]
     for value in normalised:
         if "T" not in value:
             return value

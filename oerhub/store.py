@@ -158,8 +158,12 @@ class Catalogue:
             if version > SCHEMA_VERSION:
                 raise CatalogueError(f"{self.path} was written by a newer oerhub "
                                      f"(schema {version}; this one knows {SCHEMA_VERSION})")
-            conn.executescript(SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:  # new or older catalogue: tables are only added
+                with self._transaction():
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise CatalogueError(f"{self.path} cannot be used as a catalogue: {exc}") from None
         except OSError as exc:

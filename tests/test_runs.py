@@ -3,6 +3,8 @@ that keeps failing."""
 
 from __future__ import annotations
 
+import re
+
 from conftest import query, source_toml
 
 from oerhub.oai_server import OaiTestServer
@@ -118,3 +120,43 @@ def test_three_failures_in_a_row_are_called_out(tmp_path, oai_server, write_conf
     assert "az-fine" not in third.stderr.split("ATTENTION")[1]
     runs = run_oerhub("runs")
     assert runs.stdout.startswith("ATTENTION: az-down has failed its last 3 runs:")
+
+
+def test_progress_is_a_live_board_on_a_terminal_and_log_lines_otherwise(
+        tmp_path, oai_server, write_config, run_oerhub):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    server = oai_server(SampleRepository("prog", make_records("prog", 300, ["ru"])),
+                        batch_size=50)
+    write_config(source_toml("ru-prog", server.url("prog"), country="RU", window="none"))
+
+    logged = run_oerhub("harvest", "--full")
+    quiet = run_oerhub("harvest", "--full", "--quiet")
+    leader, follower = pty.openpty()
+    env = {**os.environ, "OERHUB_CONFIG": str(tmp_path / "sources.toml"),
+           "OERHUB_DB": str(tmp_path / "oerhub.db")}
+    on_terminal = subprocess.run([sys.executable, "-m", "oerhub.cli", "harvest", "--full"],
+                                 cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                 stderr=follower, timeout=60)
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+
+    assert logged.returncode == quiet.returncode == on_terminal.returncode == 0
+    lines = logged.stderr.splitlines()
+    assert lines and all(re.match(r"^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ ru-prog: ", x) for x in lines)
+    assert "ok: 300 records" in lines[-1]
+    assert quiet.stdout == "" and quiet.stderr == ""
+    assert b"\x1b[" in screen, "a terminal gets a board redrawn in place"
+    assert b"ru-prog" in screen and b"300 records" in screen

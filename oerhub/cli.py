@@ -238,10 +238,12 @@ def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -
     for row in rows:
         received = (row["records_new"] + row["records_updated"] + row["records_deleted"]
                     + row["records_unchanged"])
+        took = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
         click.echo(f"#{row['id']:<5} {row['started_at']}  {row['source_id']:<28} "
                    f"{row['status']:<10} {row['mode']:<19} records {received:>8,} "
-                   f"(new {row['records_new']:,}, deleted {row['records_deleted']:,})  "
-                   f"requests {row['requests']:,}")
+                   f"(new {row['records_new']:,}, updated {row['records_updated']:,}, "
+                   f"deleted {row['records_deleted']:,})  requests {row['requests']:,}  "
+                   f"{row['bytes'] / 1e6:.1f} MB  {took}")
         if row["error"]:
             click.echo(f"       {row['error'].splitlines()[0]}")
         if row["status"] == "review":

@@ -149,7 +149,8 @@ def _finish(catalogue: Catalogue, result: SourceResult, harvester: object, clien
     status = catalogue.finish_run(
         result.run_id, result.source_id, result.status, error=result.error,
         next_from=getattr(harvester, "next_since", None), warnings=result.warnings,
-        requests=result.requests, nbytes=result.bytes, accept_deletions=accept_deletions,
+        requests=result.requests, nbytes=result.bytes, seconds=round(result.seconds, 3),
+        accept_deletions=accept_deletions,
         max_deletions=settings.max_deletions)
     if status != result.status:
         result.status = status

@@ -23,7 +23,7 @@ from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS harvest_runs (
     batches INTEGER NOT NULL DEFAULT 0,
     requests INTEGER NOT NULL DEFAULT 0,
     bytes INTEGER NOT NULL DEFAULT 0,
+    seconds REAL,
     next_from TEXT,
     error TEXT,
     warnings TEXT
@@ -125,6 +126,8 @@ CREATE TABLE IF NOT EXISTS harvest_state (
 """
 
 RECORD_COLUMNS = tuple(f.name for f in fields(Record))
+# Columns added to existing tables after schema 1: (table, column, type), added when missing.
+ADDED_COLUMNS = (("harvest_runs", "seconds", "REAL"),)
 
 
 @dataclass
@@ -163,6 +166,10 @@ class Catalogue:
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    for table, column, kind in ADDED_COLUMNS:
+                        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                        if column not in present:
+                            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise CatalogueError(f"{self.path} cannot be used as a catalogue: {exc}") from None
@@ -287,7 +294,8 @@ class Catalogue:
     def finish_run(self, run_id: int, source_id: str, status: str, *, error: str | None = None,
                    next_from: str | None = None, warnings: Iterable[str] = (),
                    requests: int | None = None, nbytes: int | None = None,
-                   accept_deletions: bool = False, max_deletions: float = 1.0) -> str:
+                   seconds: float | None = None, accept_deletions: bool = False,
+                   max_deletions: float = 1.0) -> str:
         """Close a run and return its final status.
 
         Only an ok (or review) run moves the incremental start and clears the checkpoint. Staged
@@ -302,10 +310,10 @@ class Catalogue:
                                                       now)
             self.conn.execute(
                 "UPDATE harvest_runs SET status = ?, finished_at = ?, error = ?, next_from = ?, "
-                "warnings = ?, requests = COALESCE(?, requests), bytes = COALESCE(?, bytes) "
-                "WHERE id = ?",
+                "warnings = ?, requests = COALESCE(?, requests), bytes = COALESCE(?, bytes), "
+                "seconds = ? WHERE id = ?",
                 (status, now, error, next_from if status in ("ok", "review") else None,
-                 warning_text, requests, nbytes, run_id))
+                 warning_text, requests, nbytes, seconds, run_id))
             if status in ("ok", "review"):
                 self.conn.execute(
                     "INSERT INTO harvest_state (source_id, since, last_ok_run, checkpoint, "

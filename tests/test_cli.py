@@ -131,6 +131,7 @@ def test_runs_lists_history_and_failures(oai_server, write_config, run_oerhub):
     assert "lt-r" in everything.stdout and "lt-dead" in everything.stdout
     assert "lt-r" not in failed.stdout and "lt-dead" in failed.stdout
     assert "ConnectionError" in failed.stdout
+    assert re.search(r"lt-r .* requests \d+  0\.0 MB  \d+\.\d s$", everything.stdout, re.M)
 
 
 def test_runs_without_a_catalogue_says_so(run_oerhub):

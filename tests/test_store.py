@@ -1,0 +1,41 @@
+"""The catalogue file itself: upgrades of older catalogues, refusal of newer ones."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from oerhub.errors import CatalogueError
+from oerhub.store import SCHEMA_VERSION, Catalogue
+
+
+def test_an_older_catalogue_is_upgraded_in_place(tmp_path):
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)  # a schema-1 catalogue: harvest_runs without `seconds`
+    conn.executescript("""
+        CREATE TABLE sources (id TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,
+            protocol TEXT NOT NULL, url TEXT NOT NULL);
+        CREATE TABLE harvest_runs (id INTEGER PRIMARY KEY, source_id TEXT NOT NULL,
+            started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, mode TEXT NOT NULL);
+        INSERT INTO sources VALUES ('ua-x', 'X', 'UA', 'oai-pmh', 'http://x/oai');
+        INSERT INTO harvest_runs VALUES (1, 'ua-x', '2025-01-01T00:00:00Z', NULL, 'ok', 'full');
+        PRAGMA user_version = 1;
+    """)
+    conn.close()
+
+    with Catalogue(db) as catalogue:
+        columns = {row[1] for row in catalogue.conn.execute("PRAGMA table_info(harvest_runs)")}
+        assert "seconds" in columns
+        assert catalogue.count("harvest_runs") == 1  # nothing lost
+        assert catalogue.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert catalogue.count("pending_deletions") == 0  # tables added since exist
+
+
+def test_a_catalogue_from_a_newer_oerhub_is_refused(tmp_path):
+    db = tmp_path / "new.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(CatalogueError, match="written by a newer oerhub"):
+        Catalogue(db)

@@ -23,7 +23,7 @@ from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -128,6 +128,10 @@ CREATE TABLE IF NOT EXISTS harvest_state (
 RECORD_COLUMNS = tuple(f.name for f in fields(Record))
 # Columns added to existing tables after schema 1: (table, column, type), added when missing.
 ADDED_COLUMNS = (("harvest_runs", "seconds", "REAL"),)
+# Full-text search over what a reader searches by, kept in step by triggers. unicode61 folds
+# case in every script but keeps diacritics: "ķīmija" finds "Ķīmija", "kimija" need not.
+FTS_COLUMNS = ("title", "description", "subjects", "creators")
+FTS_TOKENIZE = "unicode61 remove_diacritics 0"
 
 
 @dataclass
@@ -171,6 +175,10 @@ class Catalogue:
                         if column not in present:
                             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                if not self.db["records"].detect_fts():
+                    with self._transaction():
+                        self.db["records"].enable_fts(FTS_COLUMNS, create_triggers=True,
+                                                      tokenize=FTS_TOKENIZE)
         except sqlite3.DatabaseError as exc:
             raise CatalogueError(f"{self.path} cannot be used as a catalogue: {exc}") from None
         except OSError as exc:

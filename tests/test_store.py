@@ -39,3 +39,32 @@ def test_a_catalogue_from_a_newer_oerhub_is_refused(tmp_path):
     conn.close()
     with pytest.raises(CatalogueError, match="written by a newer oerhub"):
         Catalogue(db)
+
+
+def test_full_text_search_folds_case_in_every_script_but_keeps_diacritics(tmp_path):
+    from oerhub.models import RawRecord, Record
+
+    titles = ["Ķīmija mācību grāmata", "Учебное пособие по ХИМИИ", "ქიმიის სახელმძღვანელო",
+              "Քիմիայի դասագիրք", "Chemijos vadovėlis"]
+    with Catalogue(tmp_path / "fts.db") as catalogue:
+        catalogue.conn.execute("INSERT INTO sources (id, name, country, protocol, url) "
+                               "VALUES ('lv-x', 'X', 'LV', 'oai-pmh', 'http://x/oai')")
+        run = catalogue.start_run("lv-x", "full", None)
+        records = [Record("lv-x", f"oai:{n}", "2024-01-01", title=t, subjects=["кафедра"])
+                   for n, t in enumerate(titles)]
+        raws = [RawRecord("lv-x", r.identifier, r.datestamp, False, "oai_dc", "<x/>")
+                for r in records]
+        catalogue.store_batch(run, "lv-x", records, raws, None, 1, 1)
+
+        def search(words: str) -> list[str]:
+            return [row[0] for row in catalogue.conn.execute(
+                "SELECT r.title FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+                "WHERE records_fts MATCH ? ORDER BY r.id", (words,))]
+
+        assert search("ķīmija") == search("Ķīmija") == search("ĶĪMIJA") == [titles[0]]
+        assert search("kimija") == []  # diacritics are kept: a different word
+        assert search("химии") == [titles[1]]  # Cyrillic case folded
+        assert search("ქიმიის") == [titles[2]]
+        assert search("քիմիայի") == [titles[3]]  # Armenian case folded
+        assert search("vadovėlis") == [titles[4]]
+        assert len(search("кафедра")) == 5  # subjects are searched too

@@ -112,6 +112,50 @@ def test_every_source_cites_evidence(registry: Config) -> None:
     assert [s.id for s in registry.sources if not s.evidence] == []
 
 
+# Rough bounding box of each country the registry covers: (min_lat, max_lat, min_lon, max_lon),
+# a little wider than the borders. Russia runs from Kaliningrad (19 E) to the antimeridian.
+BOUNDING_BOXES = {
+    "AM": (38.8, 41.4, 43.4, 46.7),
+    "AZ": (38.3, 42.0, 44.7, 50.9),
+    "BY": (51.2, 56.2, 23.1, 32.8),
+    "EE": (57.5, 59.8, 21.7, 28.3),
+    "GE": (41.0, 43.6, 40.0, 46.8),
+    "KG": (39.1, 43.3, 69.2, 80.3),
+    "KZ": (40.5, 55.5, 46.4, 87.4),
+    "LT": (53.8, 56.5, 20.9, 26.9),
+    "LV": (55.6, 58.1, 20.9, 28.3),
+    "MD": (45.4, 48.5, 26.6, 30.2),
+    "RU": (41.1, 82.0, 19.0, 180.0),
+    "UA": (44.3, 52.4, 22.1, 40.3),
+    "UZ": (37.1, 45.6, 55.9, 73.2),
+}
+MIN_SHARE_WITH_COORDINATES = 0.9
+
+
+def test_coordinates_come_in_pairs(registry: Config) -> None:
+    half = [s.id for s in registry.sources if (s.latitude is None) != (s.longitude is None)]
+    assert half == [], "latitude without longitude, or the reverse"
+
+
+def test_coordinates_lie_in_the_country(registry: Config) -> None:
+    outside = []
+    for s in registry.sources:
+        if s.latitude is None or s.longitude is None:
+            continue
+        assert s.country in BOUNDING_BOXES, f"{s.id}: no bounding box for {s.country} in the test"
+        min_lat, max_lat, min_lon, max_lon = BOUNDING_BOXES[s.country]
+        if not (min_lat <= s.latitude <= max_lat and min_lon <= s.longitude <= max_lon):
+            outside.append((s.id, s.country, s.latitude, s.longitude))
+    assert outside == []
+
+
+def test_most_sources_have_coordinates(registry: Config) -> None:
+    located = [s for s in registry.sources if s.latitude is not None and s.longitude is not None]
+    without = [s.id for s in registry.sources if s.latitude is None or s.longitude is None]
+    share = len(located) / len(registry.sources)
+    assert share >= MIN_SHARE_WITH_COORDINATES, f"{share:.0%} have coordinates; without: {without}"
+
+
 # -- the registry against the research --------------------------------------------------------
 
 

@@ -315,6 +315,131 @@ def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_fil
         click.echo(systemd_units(**where, user=user or getpass.getuser()))
 
 
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "fmt", default="table", show_default=True,
+                        type=click.Choice(["table", "csv", "json", "markdown"]),
+                        help="table for a terminal, markdown for a report, csv or json for "
+                             "other programs.")(func)
+
+
+@cli.group()
+def report() -> None:
+    """Reports on the catalogue: coverage by country, metadata quality by source."""
+
+
+@report.command("coverage")
+@click.option("--country", metavar="XX",
+              help="This country's sources, one row each (ISO 3166-1 alpha-2).")
+@format_option
+@config_option
+@db_option
+def report_coverage(country: str | None, fmt: str, config_file: str | None,
+                    db_file: str | None) -> None:
+    """What the catalogue holds per country.
+
+    One row per CIS and Baltic country (those without a source too) and per other country
+    of the registry: sources in the registry (enabled), sources whose last run was ok, live
+    records, the share with an open licence, the top 3 languages and resource types, and
+    the last ok harvest. --country XX shows that country's sources instead.
+
+    \b
+    Examples:
+      oerhub report coverage
+      oerhub report coverage --country UA
+      oerhub report coverage --format markdown > coverage.md
+      oerhub report coverage --format csv --db /srv/oer/catalogue.db
+    """
+    from oerhub.report import coverage_report, render
+
+    config = load_config(config_file)
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        click.echo(render(coverage_report(config, catalogue.conn, country), fmt))
+
+
+@report.command("quality")
+@click.option("--source", "source_id", metavar="ID", help="Only this source.")
+@format_option
+@db_option
+def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None:
+    """Field fill per source: which mapping to fix.
+
+    Per source, its live records and the share of them with each field filled: title,
+    description, language, licence, resource type, URL, subjects (a non-empty list). A
+    language, licence or type the normaliser could not map counts as empty; its spelling is
+    kept in the *_raw column.
+
+    \b
+    Examples:
+      oerhub report quality
+      oerhub report quality --source ua-ukma-ekmair
+      oerhub report quality --format csv > quality.csv
+    """
+    from oerhub.report import quality_report, render
+
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        click.echo(render(quality_report(catalogue.conn, source_id), fmt))
+
+
+def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--site", "site_file", type=click.Path(dir_okay=False),
+                        help="Datasette metadata of the site; settings.json and templates/ are "
+                             "read beside it (default: config/metadata.yaml).")(func)
+
+
+@cli.command()
+@db_option
+@site_option
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Sources registry to show (names, countries, coordinates); default: the "
+                   "registry of the last harvest.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+def serve(db_file: str | None, site_file: str | None, host: str, port: int,
+          config_file: str | None) -> None:
+    """Browse the catalogue in Datasette: search, facets, a coverage dashboard (until Ctrl-C).
+
+    Read-only, with a time limit on every query; it keeps serving while a harvest writes.
+
+    \b
+    Examples:
+      oerhub serve                          # http://127.0.0.1:8001/
+      oerhub serve --db /srv/oer/catalogue.db --host 0.0.0.0 --port 8080
+      oerhub serve --site config/metadata.yaml --config config/sources.toml
+    """
+    from oerhub.serve import load_site, serve as run_serve
+
+    if config_file:  # show the registry as it is now, not as the last harvest saw it
+        with Catalogue(_existing_db(db_file)) as catalogue:
+            catalogue.sync_sources(load_config(config_file))
+    run_serve(_existing_db(db_file), load_site(site_file), host=host, port=port, echo=click.echo)
+
+
+@cli.command()
+@db_option
+@site_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the snapshot, the site files and a README.")
+def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
+    """Write a consistent snapshot of the catalogue with its Datasette site, ready to host.
+
+    The snapshot (DIR/oerhub.db) leaves out the harvester's internal tables; a harvest may run
+    meanwhile. DIR/README.md says how to serve it (`datasette serve DIR`) or publish it.
+
+    \b
+    Examples:
+      oerhub publish --out site/
+      oerhub publish --db /srv/oer/catalogue.db --out /srv/oer/site
+    """
+    from oerhub.serve import load_site, publish as run_publish
+
+    snapshot = run_publish(_existing_db(db_file), Path(out_dir), load_site(site_file))
+    click.echo(f"{snapshot.path}: {snapshot.resources:,} resources from {snapshot.sources:,} "
+               f"sources in {snapshot.countries:,} countries")
+    click.echo(f"Serve it: datasette serve {out_dir}   (see {Path(out_dir) / 'README.md'})")
+
+
 def _existing_db(option: str | None) -> Path:
     path = db_path(option)
     if not path.exists():

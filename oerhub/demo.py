@@ -6,8 +6,6 @@ them is written next to the demo catalogue, and the real harvest runs. Nothing l
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +26,8 @@ def write_demo_config(path: Path, server: OaiTestServer) -> None:
         lines += ["[[sources]]", f'id = "{spec["id"]}"', f'name = "{spec["name"]}"',
                   f'country = "{spec["country"]}"', 'protocol = "oai-pmh"',
                   f'url = "{server.url(spec["id"])}"',
-                  f'metadata_prefix = "{spec["format"]}"', 'platform = "oerhub-sample"', ""]
+                  f'metadata_prefix = "{spec["format"]}"', 'platform = "oerhub-sample"',
+                  f'latitude = {spec["latitude"]}', f'longitude = {spec["longitude"]}', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -56,13 +55,13 @@ def run_demo(directory: Path, *, serve: bool = False, port: int = 8001,
                 shown = ", ".join(f"{_label(column, v)} {n}" for v, n in values)
                 echo(f"  {title + ':':<13} {shown}")
     echo("\nBrowse it:")
-    echo(f"  datasette {db_file}                     # then open http://127.0.0.1:8001/")
+    echo(f"  oerhub serve --db {db_file}          # then open http://127.0.0.1:8001/")
     echo(f"  sqlite3 {db_file} \"SELECT title, language, license FROM records LIMIT 5\"")
     echo("  oerhub demo --serve                             # harvest again, then open Datasette")
     if serve:
-        echo(f"\nStarting Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        subprocess.run([sys.executable, "-m", "datasette", "serve", str(db_file),
-                        "--host", "127.0.0.1", "--port", str(port)], check=False)
+        from oerhub.serve import load_site, serve as serve_site
+
+        serve_site(db_file, load_site(), port=port, echo=echo)
     return db_file
 
 

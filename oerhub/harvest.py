@@ -86,9 +86,12 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
         workers = max(1, min(config.settings.workers, len(sources)))
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
-                return list(pool.map(run, sources))
+                results = list(pool.map(run, sources))
         finally:
             progress.close()
+        with Catalogue(db) as catalogue:
+            catalogue.optimize()
+        return results
 
 
 def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, full: bool = False,

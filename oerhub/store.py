@@ -23,7 +23,7 @@ from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -82,6 +82,25 @@ CREATE INDEX IF NOT EXISTS records_country ON records(country);
 CREATE INDEX IF NOT EXISTS records_language ON records(language);
 CREATE INDEX IF NOT EXISTS records_license ON records(license);
 CREATE INDEX IF NOT EXISTS records_resource_type ON records(resource_type);
+CREATE INDEX IF NOT EXISTS records_live_country ON records(deleted, country);
+CREATE INDEX IF NOT EXISTS records_live_language ON records(deleted, language);
+CREATE INDEX IF NOT EXISTS records_live_license ON records(deleted, license, access);
+CREATE INDEX IF NOT EXISTS records_live_type ON records(deleted, resource_type);
+CREATE INDEX IF NOT EXISTS records_live_source ON records(deleted, source_id);
+-- What Datasette browses: live records with their source's name, and the licence mix
+-- (open / restricted / unknown) defined as in oerhub/report.py.
+CREATE VIEW IF NOT EXISTS resources AS
+SELECT r.id, r.title, r.url,
+       (SELECT s.name FROM sources AS s WHERE s.id = r.source_id) AS source_name,
+       r.source_id, r.country, r.language,
+       r.license, r.access,
+       CASE WHEN r.license IS NOT NULL THEN 'open'
+            WHEN r.access IN ('restricted', 'closed', 'embargoed') THEN 'restricted'
+            ELSE 'unknown' END AS openness,
+       r.resource_type, r.education_level, r.subjects, r.creators, r.publisher, r.date,
+       r.description, r.first_harvested, r.last_changed
+FROM records AS r
+WHERE r.deleted = 0;
 CREATE TABLE IF NOT EXISTS raw_records (
     record_id INTEGER PRIMARY KEY REFERENCES records(id),
     format TEXT,
@@ -167,9 +186,8 @@ class Catalogue:
                                      f"(schema {version}; this one knows {SCHEMA_VERSION})")
             if version < SCHEMA_VERSION:  # new or older catalogue: tables are only added
                 with self._transaction():
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
+                    for statement in _statements(SCHEMA):
+                        conn.execute(statement)
                     for table, column, kind in ADDED_COLUMNS:
                         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
                         if column not in present:
@@ -183,6 +201,10 @@ class Catalogue:
             raise CatalogueError(f"{self.path} cannot be used as a catalogue: {exc}") from None
         except OSError as exc:
             raise CatalogueError(f"{self.path}: {exc}") from None
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (cheap; keeps searches and facets fast)."""
+        self.conn.execute("PRAGMA optimize")
 
     def close(self) -> None:
         self.conn.close()
@@ -495,6 +517,12 @@ class _Transaction:
             self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self.lock.release()
+
+
+def _statements(script: str) -> list[str]:
+    """The schema's statements one by one (comments dropped), for one explicit transaction."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
 def record_row(record: Record) -> dict[str, Any]:

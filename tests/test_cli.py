@@ -153,7 +153,7 @@ def test_demo_serves_harvests_and_explains(tmp_path, run_oerhub):
     db = tmp_path / "demo" / "oerhub.db"
     assert query(db, "SELECT COUNT(*) AS n FROM records WHERE deleted = 0")[0]["n"] == 760
     assert len(query(db, "SELECT DISTINCT language FROM records WHERE deleted = 0")) == 16
-    assert "Browse it:" in result.stdout and f"datasette {db.relative_to(tmp_path)}" \
+    assert "Browse it:" in result.stdout and f"oerhub serve --db {db.relative_to(tmp_path)}" \
         in result.stdout
 
 

@@ -1,0 +1,105 @@
+"""One real browser: headless Chromium (Debian's package, which .ci/run installs) opens the
+home page, searches in Cyrillic and opens the coverage dashboard of a served catalogue.
+
+Skips where Chromium is absent, except under CI, where its absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("CI"):
+    raise RuntimeError("CI must have Chromium: .ci/run installs Debian's chromium package")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install "
+                                                         "chromium); .ci/run installs it")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`oerhub demo` builds a catalogue; `oerhub serve` serves it on a free port."""
+    directory = tmp_path_factory.mktemp("browser")
+    subprocess.run([sys.executable, "-m", "oerhub.cli", "demo", "--dir", str(directory)],
+                   check=True, capture_output=True, timeout=120)
+    db = directory / "oerhub.db"
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "oerhub.cli", "serve", "--db", str(db),
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base, db
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def browse(url: str, profile: Path) -> str:
+    """The page's DOM after its scripts ran, as a person's browser would have it."""
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def scalar(db: Path, sql: str, params: tuple[object, ...] = ()) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute(sql, params).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_home_page_search_in_cyrillic_and_dashboard(site, tmp_path):
+    base, db = site
+    live = scalar(db, "SELECT COUNT(*) FROM records WHERE deleted = 0")
+
+    home = browse(base + "/", tmp_path / "p1")
+    assert re.search(rf'id="figure-resources">{live}<', home), home[:3000]
+    assert "Coverage dashboard" in home and "Resources per country" in home
+
+    word = "посібник"
+    expected = scalar(db, "SELECT COUNT(*) FROM resources WHERE id IN (SELECT rowid FROM "
+                          "records_fts WHERE records_fts MATCH ?)", (word,))
+    assert expected > 0
+    found = browse(f"{base}/oerhub/resources?_search={quote(word)}", tmp_path / "p2")
+    assert f'{expected} rows where search matches "{word}"' in found
+    titles = re.findall(r'<td class="col-title[^"]*"[^>]*><a [^>]*>([^<]+)</a>', found)
+    assert titles and all(word in t.lower() for t in titles), titles[:5]
+
+    dashboard = browse(base + "/-/dashboards/coverage", tmp_path / "p3")
+    charts = len(re.findall(r'<svg[^>]*class="marks"', dashboard))
+    bars = dashboard.count('aria-roledescription="bar"')
+    markers = dashboard.count("leaflet-marker-icon")
+    located = scalar(db, "SELECT COUNT(*) FROM sources WHERE latitude IS NOT NULL")
+    assert charts == 5, f"{charts} charts drawn"
+    assert bars >= 5 + 5 + 16, f"only {bars} bars drawn"  # countries, licence mix, languages…
+    assert markers == located == 5

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -196,12 +197,20 @@ class OaiPmhHarvester:
         self.oai = OaiClient(source.url, client)
         self._next_since: str | None = None
         self.warnings: list[str] = []
+        # One page fetched ahead at most: one request at a time to the source, as before.
+        self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-next")
 
     @property
     def next_since(self) -> str | None:
         return self._next_since
 
     def harvest(self, state: HarvestState, full: bool = False) -> Iterator[Batch]:
+        try:
+            yield from self._harvest(state, full)
+        finally:
+            self._prefetch.shutdown(wait=True, cancel_futures=True)
+
+    def _harvest(self, state: HarvestState, full: bool) -> Iterator[Batch]:
         identify = self.oai.identify()
         prefix = self.source.metadata_prefix
         sets: list[str | None] = list(self.source.sets) or [None]
@@ -247,23 +256,39 @@ class OaiPmhHarvester:
 
     def _list_window(self, start: dict[str, Any], set_spec: str | None,
                      window: list[str | None], token: str | None) -> Iterator[Batch]:
-        """One set in one date window, page by page. Raise HarvestIncomplete on a broken list."""
+        """One set in one date window, page by page. Raise HarvestIncomplete on a broken list.
+
+        The next page is fetched while this page's records are normalised and stored: its
+        token is known when the page has been read, before the last batch is handed on.
+        """
         prefix = start["prefix"]
         where = f"set {set_spec!r}, " if set_spec else ""
         where += f"window {window[0] or 'start'}..{window[1] or 'now'}"
         saved_token = token  # from a stored checkpoint: it may have expired while we were away
         seen_tokens: set[str] = set()
         empty_pages = 0
+        ahead: Future[Page] | None = None
+
+        def fetch_ahead(next_token: str, count: int) -> None:
+            nonlocal ahead
+            looping = next_token in seen_tokens or next_token == token
+            stopping = count == 0 and empty_pages + 1 >= MAX_EMPTY_PAGES
+            if not looping and not stopping:
+                ahead = self._prefetch.submit(self.oai.fetch, "ListRecords",
+                                              resumptionToken=next_token)
+
         while True:
             checkpoint = {**start, "token": token}
             try:
-                if token:
+                if ahead is not None:
+                    page, ahead = ahead.result(), None
+                elif token:
                     page = self.oai.fetch("ListRecords", resumptionToken=token)
                 else:
                     page = self.oai.fetch("ListRecords", metadataPrefix=prefix, set=set_spec,
                                           **{"from": window[0], "until": window[1]})
                 count = 0
-                for batch in self._read_page(page, checkpoint):
+                for batch in self._read_page(page, checkpoint, fetch_ahead):
                     count += len(batch.records)
                     yield batch
             except BadResumptionToken as exc:
@@ -288,9 +313,11 @@ class OaiPmhHarvester:
             seen_tokens.add(next_token)
             token = next_token
 
-    def _read_page(self, page: Page, checkpoint: dict[str, Any]) -> Iterator[Batch]:
+    def _read_page(self, page: Page, checkpoint: dict[str, Any],
+                   on_token: Callable[[str, int], None] | None = None) -> Iterator[Batch]:
         """The page's records in sub-batches. All but the last resume at this page itself;
-        the last one carries the next token (unknown until the page's end)."""
+        the last one carries the next token (unknown until the page's end), and `on_token`
+        hears of that token (and of how many records the page had) before it is handed on."""
         prefix = checkpoint["prefix"]
         records: list[RawRecord] = []
         elements: list[Any] = []
@@ -321,6 +348,8 @@ class OaiPmhHarvester:
         if count == 0 and not page.errors and b"ListRecords" not in page.body:
             raise NotOaiResponse(f"{page.url}: the answer has neither <ListRecords> nor an error")
         next_token = _next_token(page)
+        if next_token and on_token is not None:
+            on_token(next_token, count)
         after = ({**checkpoint, "token": next_token} if next_token else
                  {**checkpoint, "window_index": checkpoint["window_index"] + 1, "token": None})
         yield Batch(records, after, elements)

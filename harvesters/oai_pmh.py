@@ -33,7 +33,7 @@ from oerhub.errors import (
 )
 from oerhub.http import HttpClient, Response
 from oerhub.models import RawRecord
-from oerhub.normalize.dates import normalize_datestamp
+from oerhub.normalize.dates import normalize_datestamp, utc_now
 
 NS = "http://www.openarchives.org/OAI/2.0/"
 OAI = f"{{{NS}}}"
@@ -226,7 +226,7 @@ class OaiPmhHarvester:
         else:
             since = None if full else state.since
             # The server's clock, not ours, and read before the first record.
-            next_since = identify.response_date or _utc_now()
+            next_since = identify.response_date or utc_now()
             windows = date_windows(since, identify.earliest_datestamp, next_since,
                                    self.source.window, identify.granularity)
             position, token = (0, 0), None
@@ -495,6 +495,3 @@ def _text(node: Any, name: str) -> str | None:
     value = value.strip() if value else None
     return value or None
 
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

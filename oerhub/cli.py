@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from oerhub import __version__
-from oerhub.config import Config, config_path, db_path, load_config
+from oerhub.config import config_path, db_path, load_config
 from oerhub.errors import HarvestLocked, OerhubError
 from oerhub.store import Catalogue
 

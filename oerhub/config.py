@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pycountry
 
 from oerhub.errors import ConfigError
+from oerhub.http import MAX_RETRY_AFTER
 
 DEFAULT_CONFIG = Path("config/sources.toml")
 DEFAULT_DB = Path("data/oerhub.db")
@@ -93,7 +94,7 @@ class Settings:
     delay: float = 0.0
     retries: int = 3
     backoff: float = 2.0
-    max_wait: float = 300.0
+    max_wait: float = MAX_RETRY_AFTER
     workers: int = 8
     max_deletions: float = 0.15
 

@@ -10,10 +10,10 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from oerhub.errors import HarvestLocked
+from oerhub.normalize.dates import utc_now
 
 
 @contextmanager
@@ -32,8 +32,7 @@ def harvest_lock(db_path: Path, wait: bool = False) -> Iterator[None]:
                 "Add --wait to run after it.") from None
         handle.seek(0)
         handle.truncate()
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        handle.write(f"pid {os.getpid()}, started {started}")
+        handle.write(f"pid {os.getpid()}, started {utc_now()}")
         handle.flush()
         try:
             yield

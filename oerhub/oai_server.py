@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 from socketserver import ThreadingMixIn
@@ -22,6 +21,7 @@ from lxml import etree
 from oaipmh.metadata import MetadataRegistry
 from oaipmh.server import BatchingServer, oai_dc_writer
 
+from oerhub.normalize.dates import utc_now
 from oerhub.samples import DAY, SampleRepository, lom_writer
 
 _SECONDS_STAMP = re.compile(rb"<datestamp>(\d{4}-\d\d-\d\d)T[0-9:]+Z</datestamp>")
@@ -136,8 +136,7 @@ class OaiTestServer:
 
 def _error_response(code: str, message: str, base_url: str) -> bytes:
     root = etree.Element(f"{{{_OAI}}}OAI-PMH", nsmap={None: _OAI})
-    etree.SubElement(root, f"{{{_OAI}}}responseDate").text = datetime.now(
-        timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    etree.SubElement(root, f"{{{_OAI}}}responseDate").text = utc_now()
     etree.SubElement(root, f"{{{_OAI}}}request").text = base_url
     error = etree.SubElement(root, f"{{{_OAI}}}error", code=code)
     error.text = message

@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
+
+from oerhub.normalize.dates import utc_now
 
 if TYPE_CHECKING:
     from oerhub.harvest import SourceResult
@@ -37,9 +38,8 @@ class LogProgress(Progress):
         self._lock = threading.Lock()
 
     def _line(self, text: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._lock:
-            print(f"{stamp} {text}", file=self.stream, flush=True)
+            print(f"{utc_now()} {text}", file=self.stream, flush=True)
 
     def started(self, source_id: str, message: str) -> None:
         self._last[source_id] = time.monotonic()

@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from harvesters.base import HarvestState
 from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
+from oerhub.normalize.dates import utc_now
 
 SCHEMA_VERSION = 5
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
@@ -159,10 +159,6 @@ class BatchCounts:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Catalogue:

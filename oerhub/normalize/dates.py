@@ -148,3 +148,8 @@ def normalize_datestamp(value: str | None) -> str | None:
     if m:
         return _day(int(m["y"]), int(m["m"]), int(m["d"]))
     return None
+
+
+def utc_now() -> str:
+    """Now, in the form the catalogue stores every moment: YYYY-MM-DDTHH:MM:SSZ (UTC)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

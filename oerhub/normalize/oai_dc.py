@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
-
 from oerhub.models import Record
 from oerhub.normalize import cached
 from oerhub.normalize.text import clean_text, unique

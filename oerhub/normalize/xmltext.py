@@ -14,12 +14,3 @@ def local_name(element: Any) -> str:
 def text_of(element: Any) -> str:
     """All text inside an element (mixed content included), whitespace as written."""
     return "".join(element.itertext())
-
-
-def children_by_name(element: Any) -> dict[str, list[Any]]:
-    """Direct children grouped by local name, in document order."""
-    groups: dict[str, list[Any]] = {}
-    for child in element:
-        if isinstance(child.tag, str):
-            groups.setdefault(etree.QName(child).localname, []).append(child)
-    return groups

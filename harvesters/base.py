@@ -8,7 +8,7 @@ between two batches resumes after the last one it stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,11 +18,34 @@ from oerhub.models import RawRecord
 
 
 @dataclass(frozen=True)
+class PageState:
+    """What the catalogue remembers of one web page it fetched (web protocols only).
+
+    A sitemap's `lastmod`, or the page's own `etag`/`last_modified` for a conditional GET,
+    let the next run skip a page that has not changed. `identifiers` are the records the page
+    gave, so a page that disappears takes its records with it.
+    """
+
+    url: str
+    lastmod: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    status: int | None = None
+    fetched_at: str | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class HarvestState:
     """What the catalogue remembers for one source between runs."""
 
     since: str | None = None  # lower bound for an incremental harvest (server time, UTC, ISO 8601)
     checkpoint: dict[str, Any] | None = None  # where an interrupted run stopped
+    # Web protocols only (empty for OAI-PMH): pages fetched before, by URL, and the source's
+    # live records (identifier -> datestamp), to skip what has not changed and to notice
+    # what has gone from a complete listing.
+    pages: Mapping[str, PageState] = field(default_factory=dict)
+    known: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,6 +59,8 @@ class Batch:
     records: list[RawRecord]
     checkpoint: dict[str, Any] | None
     elements: list[Any] = field(default_factory=list)
+    pages: list[PageState] = field(default_factory=list)  # web pages fetched for this batch
+    skipped: int = 0  # records known unchanged and so not fetched again (counted as unchanged)
 
 
 @dataclass
@@ -54,7 +79,10 @@ class Harvester(Protocol):
     def __init__(self, source: Source, client: HttpClient) -> None: ...
 
     def harvest(self, state: HarvestState, full: bool = False) -> Iterator[Batch]:
-        """Yield batches; after the last one, `next_since` says where the next run starts."""
+        """Yield batches; after the last one, `next_since` says where the next run starts.
+
+        A harvester may also keep `warnings` (a list of str) that the run records.
+        """
         ...
 
     @property

@@ -24,7 +24,13 @@ DEFAULT_CONFIG = Path("config/sources.toml")
 DEFAULT_DB = Path("data/oerhub.db")
 DEFAULT_CONTACT = "https://github.com/oerhub/oerhub"
 
-PROTOCOLS = ("oai-pmh",)
+PROTOCOLS = ("oai-pmh", "sitemap", "feed", "json-api", "html")
+WEB_PROTOCOLS = ("sitemap", "feed", "json-api", "html")
+# Web portals are crawled page by page: a second between two requests to a host unless the
+# registry says otherwise (robots.txt's Crawl-delay can only make it longer).
+WEB_DEFAULT_DELAY = 1.0
+HTML_FIELDS = ("title", "description", "url", "language", "license", "resource_type",
+               "education_level", "subjects", "creators", "publisher", "date", "identifiers")
 CONFIDENCE = ("high", "medium", "low")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -45,11 +51,17 @@ OPTIONAL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "window": (str, "one of year, month, day, none"),
     "latitude": ((int, float), "a number"),
     "longitude": ((int, float), "a number"),
+    "max_pages": (int, "the most pages one run fetches, a whole number"),
+    "include": (list, "a list of regular expressions: only page URLs matching one are fetched"),
+    "exclude": (list, "a list of regular expressions: page URLs matching one are skipped"),
+    "adapter": (str, "the JSON API's shape: one of openedx, stepik, ekoolikott"),
+    "html": (dict, "a table with 'items', 'next' and [sources.html.fields] selectors"),
 }
 SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "contact": (str, "a URL or mailto: address people can reach you at"),
     "timeout": ((int, float), "seconds, a number"),
-    "delay": ((int, float), "seconds between two requests to one host, a number"),
+    "delay": ((int, float), "seconds between two requests to one host, a number (default 0 "
+                            "for OAI-PMH, 1 for web protocols)"),
     "retries": (int, "how many times a failed request is tried again, a whole number"),
     "backoff": ((int, float), "seconds before the first retry (doubling after), a number"),
     "max_wait": ((int, float), "the longest Retry-After we honour, in seconds, a number"),
@@ -83,6 +95,29 @@ class Source:
     window: str = "year"  # date windows of a full harvest: an expired token costs one window
     latitude: float | None = None
     longitude: float | None = None
+    max_pages: int | None = None  # web protocols: the most pages one run fetches
+    include: tuple[str, ...] = ()  # web protocols: regexes a page URL must match (one of)
+    exclude: tuple[str, ...] = ()  # web protocols: regexes that skip a page URL
+    adapter: str | None = None  # json-api: which platform's API shape
+    html: HtmlRules | None = None  # html: where the fields are on the pages
+
+    @property
+    def is_web(self) -> bool:
+        return self.protocol in WEB_PROTOCOLS
+
+
+@dataclass(frozen=True)
+class HtmlRules:
+    """Selectors for a portal with no metadata: list pages link to item pages.
+
+    A selector is CSS, or XPath when it starts with '/' or '(' ; CSS may end in ' @attr' to
+    take an attribute instead of the text (`meta[name=description] @content`).
+    """
+
+    items: str  # on a list page: the links to item pages
+    fields: dict[str, str]  # record field -> selector on an item page; 'title' is required
+    next: str | None = None  # on a list page: the link to the next list page
+    start: tuple[str, ...] = ()  # more list pages to start from besides the source's url
 
 
 @dataclass(frozen=True)
@@ -91,7 +126,7 @@ class Settings:
 
     contact: str = DEFAULT_CONTACT
     timeout: float = 60.0
-    delay: float = 0.0
+    delay: float | None = None  # None: 0 for OAI-PMH, WEB_DEFAULT_DELAY for web protocols
     retries: int = 3
     backoff: float = 2.0
     max_wait: float = MAX_RETRY_AFTER
@@ -220,7 +255,7 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         kind, what = OPTIONAL[key]
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise fail(f"must be {what}, not {value!r}", key)
-    for key in ("sets", "evidence", "languages"):
+    for key in ("sets", "evidence", "languages", "include", "exclude"):
         if any(not isinstance(item, str) or not item for item in raw.get(key, [])):
             raise fail("must contain only non-empty strings", key)
 
@@ -247,6 +282,37 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         raise fail("must be 0 or more seconds", "delay")
     if "window" in raw and raw["window"] not in WINDOWS:
         raise fail(f"must be one of {', '.join(WINDOWS)}", "window")
+    for key in ("include", "exclude"):
+        for pattern in raw.get(key, []):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise fail(f"{pattern!r} is not a regular expression: {exc}", key) from None
+    if "max_pages" in raw and raw["max_pages"] < 1:
+        raise fail("must be 1 or more", "max_pages")
+    web_only = [key for key in ("max_pages", "include", "exclude", "adapter", "html") if key in raw]
+    if protocol == "oai-pmh" and web_only:
+        raise fail(f"only web protocols ({', '.join(WEB_PROTOCOLS)}) take this field",
+                   web_only[0])
+    adapter = raw.get("adapter")
+    if protocol == "json-api":
+        from harvesters.adapters import ADAPTERS  # the adapters declare themselves
+
+        if adapter is None:
+            raise fail(f"a json-api source needs an adapter (one of {', '.join(ADAPTERS)})",
+                       "adapter")
+        if adapter not in ADAPTERS:
+            raise fail(f"unknown adapter {adapter!r} (known: {', '.join(ADAPTERS)})", "adapter")
+    elif adapter is not None:
+        raise fail("only json-api sources take an adapter", "adapter")
+    html = None
+    if protocol == "html":
+        if "html" not in raw:
+            raise fail("an html source needs a [sources.html] table with 'items' and "
+                       "[sources.html.fields] selectors", "html")
+        html = _parse_html(raw["html"], fail)
+    elif "html" in raw:
+        raise fail("only html sources take an [sources.html] table", "html")
     prefix = raw.get("metadata_prefix", "oai_dc")
     if not prefix.strip():
         raise fail("must not be empty", "metadata_prefix")
@@ -271,7 +337,51 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         window=raw.get("window", "year"),
         latitude=float(raw["latitude"]) if "latitude" in raw else None,
         longitude=float(raw["longitude"]) if "longitude" in raw else None,
+        max_pages=raw.get("max_pages"),
+        include=tuple(raw.get("include", ())),
+        exclude=tuple(raw.get("exclude", ())),
+        adapter=adapter,
+        html=html,
     )
+
+
+def _parse_html(raw: dict[str, Any], fail: Any) -> HtmlRules:
+    known = ("items", "next", "start", "fields")
+    for key, value in raw.items():
+        if key not in known:
+            raise fail(f"unknown key (known: {', '.join(known)})", f"html.{key}")
+    for key in ("items", "next"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise fail(f"must be a selector string, not {raw[key]!r}", f"html.{key}")
+    if "items" not in raw:
+        raise fail("missing: the selector of the links to item pages on a list page",
+                   "html.items")
+    start = raw.get("start", [])
+    if not isinstance(start, list) or not all(isinstance(u, str) and _is_http_url(u)
+                                              for u in start):
+        raise fail("must be a list of http(s) URLs", "html.start")
+    fields = raw.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise fail("missing: a [sources.html.fields] table of field = selector", "html.fields")
+    for name, selector in fields.items():
+        if name not in HTML_FIELDS:
+            raise fail(f"unknown field (known: {', '.join(HTML_FIELDS)})", f"html.fields.{name}")
+        if not isinstance(selector, str) or not selector.strip():
+            raise fail(f"must be a selector string, not {selector!r}", f"html.fields.{name}")
+    if "title" not in fields:
+        raise fail("missing: every record needs a title selector", "html.fields.title")
+    from harvesters.selectors import SelectorError, compile_selector
+
+    for name, selector in [("items", raw["items"]), ("next", raw.get("next")),
+                           *((f"fields.{k}", v) for k, v in fields.items())]:
+        if selector is None:
+            continue
+        try:
+            compile_selector(selector)
+        except SelectorError as exc:
+            raise fail(str(exc), f"html.{name}") from None
+    return HtmlRules(items=raw["items"].strip(), next=(raw.get("next") or "").strip() or None,
+                     start=tuple(start), fields={k: v.strip() for k, v in fields.items()})
 
 
 def _is_http_url(value: str) -> bool:

@@ -65,3 +65,10 @@ class BadResumptionToken(OaiProtocolError):
 
 class CatalogueError(OerhubError):
     """The catalogue file cannot be opened or is not an oerhub catalogue."""
+
+
+class ExtractionFailed(HarvestError):
+    """A web page gave nothing where the source's rules expect something (markup changed?).
+
+    The run fails rather than store empty records; the message names the selector and page.
+    """

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvesters import harvester_for
-from oerhub.config import Config, Settings, Source
+from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.errors import ConfigError, HarvestIncomplete, OerhubError
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
@@ -53,9 +53,18 @@ def select_sources(config: Config, source_ids: Sequence[str] = ()) -> list[Sourc
     return list(config.enabled)
 
 
+def source_delay(settings: Settings, source: Source | None) -> float:
+    """Seconds between requests to the source's host: the source's, the registry's, the default."""
+    if source is not None and source.delay is not None:
+        return source.delay
+    if settings.delay is not None:
+        return settings.delay
+    return WEB_DEFAULT_DELAY if source is not None and source.is_web else 0.0
+
+
 def make_client(settings: Settings, source: Source | None = None,
                 gate: HostGate | None = None) -> HttpClient:
-    delay = source.delay if source is not None and source.delay is not None else settings.delay
+    delay = source_delay(settings, source)
     return HttpClient(contact=settings.contact, timeout=settings.timeout, delay=delay,
                       retries=settings.retries, backoff=settings.backoff,
                       max_retry_after=settings.max_wait, gate=gate or HostGate())
@@ -99,7 +108,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                    accept_deletions: bool = False) -> SourceResult:
     """Harvest one source, recording the run whatever happens."""
     progress = progress or Progress()
-    state = catalogue.state(source.id)
+    state = catalogue.state(source.id, web=source.is_web)
     mode = "full" if full or not state.since else "incremental"
     if state.checkpoint:
         mode += "+resume"
@@ -117,7 +126,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                        for raw, element in zip(batch.records, elements, strict=True)]
             counts = catalogue.store_batch(run_id, source.id, records, batch.records,
                                            batch.checkpoint, client.requests_made,
-                                           client.bytes_received)
+                                           client.bytes_received, batch.pages, batch.skipped)
             result.new += counts.new
             result.updated += counts.updated
             result.deleted += counts.deleted

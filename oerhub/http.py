@@ -92,14 +92,18 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    def get(self, url: str, params: dict[str, str] | None = None) -> Response:
-        """GET with retries on connection errors, timeouts, 429 and 5xx; raise SourceUnreachable."""
+    def get(self, url: str, params: dict[str, str] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+        """GET with retries on connection errors, timeouts, 429 and 5xx; raise SourceUnreachable.
+
+        `headers` add to the session's (web harvesters send Accept and conditional headers).
+        """
         attempt = 0
         while True:
             wait: float | None = None
             try:
                 with self.gate.hold(url, self.delay):
-                    response = self._fetch(url, params)
+                    response = self._fetch(url, params, headers)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 failure = f"{type(exc).__name__}: {_short(exc)}"
             else:
@@ -118,8 +122,10 @@ class HttpClient:
             attempt += 1
             time.sleep(wait if wait is not None else min(self.backoff * 2 ** (attempt - 1), 60.0))
 
-    def _fetch(self, url: str, params: dict[str, str] | None) -> Response:
-        with self.session.get(url, params=params, timeout=self.timeout, stream=True) as resp:
+    def _fetch(self, url: str, params: dict[str, str] | None,
+               headers: dict[str, str] | None = None) -> Response:
+        with self.session.get(url, params=params, headers=headers, timeout=self.timeout,
+                              stream=True) as resp:
             self.requests_made += 1
             chunks, size = [], 0
             for chunk in resp.raw.stream(_CHUNK, decode_content=False):

@@ -17,13 +17,13 @@ from typing import Any
 
 import sqlite_utils
 
-from harvesters.base import HarvestState
+from harvesters.base import HarvestState, PageState
 from oerhub.config import Config, Source
 from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 from oerhub.normalize.dates import utc_now
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -134,6 +134,19 @@ CREATE TABLE IF NOT EXISTS pending_deletions (
     run_id INTEGER,
     PRIMARY KEY (source_id, identifier)
 );
+-- Web protocols: each page fetched, with what lets the next run skip it when unchanged
+-- (sitemap lastmod, ETag, Last-Modified) and the records it gave.
+CREATE TABLE IF NOT EXISTS web_pages (
+    source_id TEXT NOT NULL REFERENCES sources(id),
+    url TEXT NOT NULL,
+    lastmod TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    status INTEGER,
+    fetched_at TEXT,
+    identifiers TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (source_id, url)
+);
 CREATE TABLE IF NOT EXISTS harvest_state (
     source_id TEXT PRIMARY KEY REFERENCES sources(id),
     since TEXT,
@@ -239,13 +252,25 @@ class Catalogue:
 
     # --- runs and state ----------------------------------------------------------------
 
-    def state(self, source_id: str) -> HarvestState:
+    def state(self, source_id: str, web: bool = False) -> HarvestState:
+        """What earlier runs left; `web` adds the pages fetched and the live records."""
         row = self.conn.execute(
             "SELECT since, checkpoint FROM harvest_state WHERE source_id = ?", (source_id,)
         ).fetchone()
-        if row is None:
-            return HarvestState()
-        return HarvestState(since=row[0], checkpoint=json.loads(row[1]) if row[1] else None)
+        since, checkpoint = (row[0], json.loads(row[1]) if row[1] else None) if row else (None,
+                                                                                          None)
+        if not web:
+            return HarvestState(since=since, checkpoint=checkpoint)
+        pages = {url: PageState(url, lastmod, etag, last_modified, status, fetched_at,
+                                tuple(json.loads(identifiers)))
+                 for url, lastmod, etag, last_modified, status, fetched_at, identifiers
+                 in self.conn.execute(
+                     "SELECT url, lastmod, etag, last_modified, status, fetched_at, identifiers "
+                     "FROM web_pages WHERE source_id = ?", (source_id,))}
+        known = dict(self.conn.execute(
+            "SELECT identifier, datestamp FROM records WHERE source_id = ? AND deleted = 0",
+            (source_id,)).fetchall())
+        return HarvestState(since=since, checkpoint=checkpoint, pages=pages, known=known)
 
     def start_run(self, source_id: str, mode: str, harvest_from: str | None) -> int:
         """Open a run; runs left 'running' by a killed process are closed as incomplete."""
@@ -263,16 +288,38 @@ class Catalogue:
 
     def store_batch(self, run_id: int, source_id: str, records: Sequence[Record],
                     raws: Sequence[RawRecord], checkpoint: dict[str, Any] | None,
-                    requests: int, nbytes: int) -> BatchCounts:
-        """Write one batch, the run's counters and the checkpoint in one transaction."""
-        counts = BatchCounts()
+                    requests: int, nbytes: int, pages: Sequence[PageState] = (),
+                    skipped: int = 0) -> BatchCounts:
+        """Write one batch, the run's counters and the checkpoint in one transaction.
+
+        `pages` (web protocols) are remembered with the records they gave; `skipped` records
+        were known unchanged and not fetched, so they count as unchanged.
+        """
+        counts = BatchCounts(unchanged=skipped)
         now = utc_now()
         with self._transaction():
+            for page in pages:
+                self.conn.execute(
+                    "INSERT INTO web_pages (source_id, url, lastmod, etag, last_modified, status, "
+                    "fetched_at, identifiers) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT("
+                    "source_id, url) DO UPDATE SET lastmod = excluded.lastmod, etag = "
+                    "excluded.etag, last_modified = excluded.last_modified, status = "
+                    "excluded.status, fetched_at = excluded.fetched_at, identifiers = "
+                    "excluded.identifiers",
+                    (source_id, page.url, page.lastmod, page.etag, page.last_modified,
+                     page.status, page.fetched_at or now,
+                     json.dumps(list(page.identifiers), ensure_ascii=False)))
             existing = self._existing(source_id, [r.identifier for r in records])
+            # A web record may carry no date at all: then it is unchanged only if its raw
+            # metadata is byte for byte what is stored.
+            undated = self._stored_raw([existing[r.identifier][0] for r in records
+                                        if r.datestamp is None and r.identifier in existing])
             for record, raw in zip(records, raws, strict=True):
                 before = existing.get(record.identifier)
                 if before is not None and before[1] == record.datestamp \
-                        and bool(before[2]) == record.deleted:
+                        and bool(before[2]) == record.deleted \
+                        and (record.datestamp is not None or record.deleted
+                             or undated.get(before[0]) == raw.raw):
                     counts.unchanged += 1
                 elif record.deleted and before is not None:
                     if before[2]:  # already a tombstone
@@ -423,6 +470,15 @@ class Catalogue:
                 f"AND identifier IN ({', '.join('?' * len(chunk))})", (source_id, *chunk))
             for identifier, record_id, datestamp, deleted in rows:
                 found[identifier] = (record_id, datestamp, deleted)
+        return found
+
+    def _stored_raw(self, record_ids: list[int]) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start:start + 500]
+            found.update(self.conn.execute(
+                f"SELECT record_id, raw FROM raw_records WHERE record_id IN "
+                f"({', '.join('?' * len(chunk))})", chunk).fetchall())
         return found
 
     def _upsert_record(self, record: Record, now: str) -> int:

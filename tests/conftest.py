@@ -16,6 +16,7 @@ import pytest
 
 from oerhub.oai_server import OaiTestServer
 from oerhub.samples import SampleRepository
+from website import Website, website  # noqa: F401 (the `website` fixture)
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -27,12 +28,15 @@ def needs_shared() -> pytest.MarkDecorator:
                               reason=f"needs ../shared beside the project: {RECORDED} not found")
 
 
-def source_toml(source_id: str, url: str, country: str = "UA", **extra: Any) -> str:
+def source_toml(source_id: str, url: str, country: str = "UA", protocol: str = "oai-pmh",
+                **extra: Any) -> str:
     lines = ["[[sources]]", f'id = "{source_id}"', f'name = "Test source {source_id}"',
-             f'country = "{country}"', 'protocol = "oai-pmh"', f'url = "{url}"']
+             f'country = "{country}"', f'protocol = "{protocol}"', f'url = "{url}"']
     for key, value in extra.items():
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, (int, float)):
+            lines.append(f"{key} = {value}")
         elif isinstance(value, list):
             lines.append(f"{key} = [{', '.join(repr(v).replace(chr(39), chr(34)) for v in value)}]")
         else:

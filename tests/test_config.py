@@ -77,7 +77,11 @@ BAD: dict[str, tuple[str, str | None, str | None, str]] = {
     "url not a url": (source(url="not a url"), "by-bsu", "url", "not an http(s) URL"),
     "homepage not a url": (source(homepage="elib.bsu.by"), "by-bsu", "homepage",
                            "not an http(s) URL"),
-    "unknown protocol": (source(protocol="sitemap"), "by-bsu", "protocol", "unknown protocol"),
+    "unknown protocol": (source(protocol="gopher"), "by-bsu", "protocol", "unknown protocol"),
+    "web field on oai": (source(max_pages=5), "by-bsu", "max_pages", "only web protocols"),
+    "json-api without adapter": (source(protocol="json-api"), "by-bsu", "adapter", "needs an adapter"),
+    "html without rules": (source(protocol="html"), "by-bsu", "html", "needs a [sources.html] table"),
+    "bad include regex": (source(protocol="sitemap", include=["("]), "by-bsu", "include", "not a regular expression"),
     "unknown field": (source(metadata_prefx="oai_dc"), "by-bsu", "metadata_prefx", "unknown field"),
     "sets a string": (source(sets="abc"), "by-bsu", "sets", "must be a list of set specs"),
     "sets with an empty spec": (source(sets=["a", ""]), "by-bsu", "sets", "non-empty strings"),
@@ -153,7 +157,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert (only.evidence, only.languages, only.note, only.confidence) == ((), (), None, None)
     assert config.settings.contact == DEFAULT_CONTACT
     assert config.settings.timeout == 60
-    assert config.settings.delay == 0
+    assert config.settings.delay is None  # 0 for OAI-PMH, 1 s for web protocols
     assert config.enabled == config.sources
 
 

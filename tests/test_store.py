@@ -68,3 +68,32 @@ def test_full_text_search_folds_case_in_every_script_but_keeps_diacritics(tmp_pa
         assert search("քիմիայի") == [titles[3]]  # Armenian case folded
         assert search("vadovėlis") == [titles[4]]
         assert len(search("кафедра")) == 5  # subjects are searched too
+
+
+def test_web_records_without_a_date_are_compared_by_their_raw_metadata(tmp_path):
+    """A page with no modification date is unchanged only when its raw fields are the same."""
+    from harvesters.base import PageState
+    from oerhub.models import RawRecord, Record
+
+    with Catalogue(tmp_path / "web.db") as catalogue:
+        catalogue.conn.execute("INSERT INTO sources (id, name, country, protocol, url) "
+                               "VALUES ('ua-w', 'W', 'UA', 'html', 'http://w/')")
+
+        def store(title: str, skipped: int = 0) -> tuple[int, int, int, int]:
+            run = catalogue.start_run("ua-w", "full", None)
+            raw = RawRecord("ua-w", "http://w/1", None, False, "html", f'{{"title": "{title}"}}')
+            page = PageState("http://w/1", etag='"a"', status=200, identifiers=("http://w/1",))
+            counts = catalogue.store_batch(run, "ua-w", [Record("ua-w", "http://w/1", None,
+                                                                title=title)], [raw], None, 1, 1,
+                                           [page], skipped)
+            return counts.new, counts.updated, counts.unchanged, counts.deleted
+
+        assert store("Фізика") == (1, 0, 0, 0)
+        assert store("Фізика") == (0, 0, 1, 0)
+        assert store("Фізика 7 клас") == (0, 1, 0, 0)
+        assert store("Фізика 7 клас", skipped=4) == (0, 0, 5, 0)
+        state = catalogue.state("ua-w", web=True)
+        assert state.known == {"http://w/1": None}
+        assert state.pages["http://w/1"].etag == '"a"'
+        assert state.pages["http://w/1"].identifiers == ("http://w/1",)
+        assert catalogue.state("ua-w").pages == {}  # OAI-PMH sources do not load them

@@ -1,12 +1,16 @@
 """The normaliser: pure functions from a raw record to a catalogue record.
 
 `normalize` picks the mapper by the metadata's XML namespace (falling back to the metadata
-prefix), so `lom`, `oai_lom` and `ims_lom` all reach the LOM mapper. Deleted records carry
-only their header. The raw record is never changed; `oerhub renormalize` runs this again.
+prefix), so `lom`, `oai_lom` and `ims_lom` all reach the LOM mapper. Records of the web
+protocols are JSON and are mapped by their format (`schema.org`, `feed`, `html`, or the name
+of a JSON API adapter). Deleted records carry only their header. The raw record is never
+changed; `oerhub renormalize` runs this again.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +37,26 @@ def mapper_for(element: Any, format: str | None) -> Mapper | None:
     return None
 
 
+# Web formats: format -> "module:function" mapping a parsed JSON value into a Record.
+JSON_MAPPERS = {
+    "html": "oerhub.normalize.fields:map_fields",
+    "schema.org": "oerhub.normalize.schema_org:map_into",
+    "feed": "oerhub.normalize.feed:map_into",
+}
+
+
+def json_mapper(format: str | None) -> Mapper | None:
+    """The mapper for a web format; JSON API adapters map their own items."""
+    target = JSON_MAPPERS.get(format or "")
+    if target is not None:
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    from harvesters.adapters import ADAPTERS  # imported here: the adapters use this package
+
+    adapter = ADAPTERS.get(format or "")
+    return adapter.map_into if adapter is not None else None
+
+
 def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Record:
     """Map one raw record onto the catalogue schema.
 
@@ -42,6 +66,17 @@ def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Recor
     record = Record(source_id=raw.source_id, identifier=raw.identifier, datestamp=raw.datestamp,
                     deleted=raw.deleted, country=country, sets=list(raw.sets), format=raw.format)
     if raw.deleted or not raw.raw:
+        return record
+    if raw.raw[:1] in ("{", "["):  # a web record: JSON, mapped by its format
+        mapper = json_mapper(raw.format)
+        if mapper is None:
+            return record
+        if element is None:
+            try:
+                element = json.loads(raw.raw)
+            except ValueError:
+                return record
+        mapper(element, record)
         return record
     if element is None:
         try:

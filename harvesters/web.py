@@ -1,0 +1,196 @@
+"""What every web harvester shares: robots.txt, the page budget, and conditional fetches.
+
+Portals without OAI-PMH are crawled page by page, so manners matter more than for OAI:
+- robots.txt is read once per host (with Protego, which knows the wildcards and Crawl-delay
+  of RFC 9309 that the standard library's parser does not); a disallowed URL is not fetched and
+  the run says so;
+- Crawl-delay can only lengthen the per-host delay the registry sets (default 1 s);
+- `max_pages` bounds the pages one run fetches; the run says where it stopped;
+- a page fetched before is asked for with If-None-Match / If-Modified-Since, so an unchanged
+  page costs a 304 and no body;
+- include/exclude patterns keep the crawl to the resource pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from protego import Protego
+
+from harvesters.base import HarvestState, PageState
+from oerhub.config import Source
+from oerhub.errors import SourceUnreachable
+from oerhub.http import HttpClient, Response
+from oerhub.normalize.dates import utc_now
+
+ROBOTS_AGENT = "oerhub"
+MAX_CRAWL_DELAY = 60.0  # seconds: a longer Crawl-delay is capped (and the run says so)
+MAX_LISTED = 5  # URLs named in one warning; the rest are counted
+
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+XML_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.1"
+FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.1"
+JSON_ACCEPT = "application/json, */*;q=0.1"
+
+
+class PageLimitReached(Exception):
+    """`max_pages` pages were fetched; the harvester stops and keeps what it has."""
+
+
+@dataclass
+class Fetched:
+    """A page fetched (or found unchanged by a conditional GET)."""
+
+    url: str  # as asked for
+    response: Response
+    page: PageState  # what to remember about it
+
+    @property
+    def unchanged(self) -> bool:
+        return self.response.status == 304
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.response.status < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.response.status in (404, 410)
+
+
+@dataclass
+class WebFetcher:
+    """One run's web fetching for one source, through the shared HTTP client."""
+
+    source: Source
+    client: HttpClient
+    state: HarvestState = field(default_factory=HarvestState)
+    pages_fetched: int = 0
+    not_modified: int = 0
+    disallowed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    limit_reached: bool = False
+    _robots: dict[str, Protego | None] = field(default_factory=dict)
+    _include: list[re.Pattern[str]] = field(default_factory=list)
+    _exclude: list[re.Pattern[str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._include = [re.compile(p) for p in self.source.include]
+        self._exclude = [re.compile(p) for p in self.source.exclude]
+
+    # --- which URLs ----------------------------------------------------------------------
+
+    def wanted(self, url: str) -> bool:
+        """Does the registry's include/exclude let this page URL in?"""
+        if self._include and not any(p.search(url) for p in self._include):
+            return False
+        return not any(p.search(url) for p in self._exclude)
+
+    def allowed(self, url: str) -> bool:
+        """May robots.txt's rules for oerhub fetch this URL? Records it when not."""
+        robots = self._robots_for(url)
+        if robots is None or robots.can_fetch(url, ROBOTS_AGENT):
+            return True
+        self.disallowed.append(url)
+        return False
+
+    def _robots_for(self, url: str) -> Protego | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._robots:
+            return self._robots[origin]
+        robots_url = origin + "/robots.txt"
+        robots: Protego | None
+        try:
+            response = self.client.get(robots_url, headers={"Accept": "text/plain, */*;q=0.1"})
+        except SourceUnreachable as exc:
+            # RFC 9309 2.3.1.4: an unreachable robots.txt means "assume everything disallowed".
+            self.notes.append(f"{robots_url} could not be read ({exc}); nothing on "
+                              f"{parts.netloc} was fetched")
+            robots = Protego.parse("User-agent: *\nDisallow: /\n")
+        else:
+            if 200 <= response.status < 300:
+                robots = Protego.parse(response.body.decode("utf-8", "replace"))
+                self._apply_crawl_delay(robots, parts.netloc)
+            elif 400 <= response.status < 500:
+                robots = None  # RFC 9309 2.3.1.3: no robots.txt, no rules
+            else:
+                self.notes.append(f"{robots_url} answered HTTP {response.status}; nothing on "
+                                  f"{parts.netloc} was fetched")
+                robots = Protego.parse("User-agent: *\nDisallow: /\n")
+        self._robots[origin] = robots
+        return robots
+
+    def _apply_crawl_delay(self, robots: Protego, host: str) -> None:
+        delay = robots.crawl_delay(ROBOTS_AGENT)
+        if delay is None or float(delay) <= self.client.delay:
+            return
+        if float(delay) > MAX_CRAWL_DELAY:
+            self.notes.append(f"robots.txt of {host} asks for a Crawl-delay of {float(delay):.0f} s; "
+                              f"oerhub waits {MAX_CRAWL_DELAY:.0f} s")
+        self.client.delay = min(float(delay), MAX_CRAWL_DELAY)
+
+    # --- fetching ------------------------------------------------------------------------
+
+    def fetch(self, url: str, accept: str = HTML_ACCEPT, *, lastmod: str | None = None,
+              conditional: bool = True) -> Fetched | None:
+        """GET one page within the budget and robots.txt; None when robots.txt forbids it.
+
+        With `conditional`, a page fetched before is asked for with its validators, and a 304
+        comes back as an unchanged Fetched. Raises PageLimitReached once `max_pages` pages
+        have been fetched (the robots.txt requests do not count).
+        """
+        if not self.allowed(url):
+            return None
+        if self.source.max_pages is not None and self.pages_fetched >= self.source.max_pages:
+            self.limit_reached = True
+            raise PageLimitReached(url)
+        headers = {"Accept": accept}
+        before = self.state.pages.get(url)
+        if conditional and before is not None and before.status == 200:
+            if before.etag:
+                headers["If-None-Match"] = before.etag
+            if before.last_modified:
+                headers["If-Modified-Since"] = before.last_modified
+        response = self.client.get(url, headers=headers)
+        self.pages_fetched += 1
+        if response.status == 304:
+            self.not_modified += 1
+            assert before is not None
+            page = PageState(url, lastmod or before.lastmod, before.etag, before.last_modified,
+                             200, utc_now(), before.identifiers)
+        else:
+            page = PageState(url, lastmod, response.headers.get("ETag"),
+                             response.headers.get("Last-Modified"), response.status, utc_now())
+        return Fetched(url, response, page)
+
+    # --- what the run says ---------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[str]:
+        """Lines for the run's record: robots.txt refusals, the page budget, oddities."""
+        lines = list(self.notes)
+        if self.disallowed:
+            named = ", ".join(self.disallowed[:MAX_LISTED])
+            more = f" and {len(self.disallowed) - MAX_LISTED} more" if len(
+                self.disallowed) > MAX_LISTED else ""
+            lines.append(f"robots.txt disallows {len(self.disallowed)} URL(s), not fetched: "
+                         f"{named}{more}")
+        if self.limit_reached:
+            lines.append(f"stopped at max_pages = {self.source.max_pages} pages fetched; "
+                         "the next run goes on (pages already stored are not fetched again)")
+        return lines
+
+
+def absolute(base: str, href: str) -> str | None:
+    """An http(s) link made absolute, without its #fragment; None for other schemes."""
+    href = (href or "").strip()
+    if not href:
+        return None
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))

@@ -34,7 +34,7 @@ DEFAULT_PORT = 8001
 # templates are built on (created by oerhub.store).
 REQUIRED_VIEW = "resources"
 # Kept out of the published snapshot: they hold the harvester's bookkeeping, not the catalogue.
-INTERNAL_TABLES = ("raw_records", "harvest_state", "pending_deletions")
+INTERNAL_TABLES = ("raw_records", "harvest_state", "pending_deletions", "web_pages")
 # Datasette plugins the site needs (import names; pinned in pyproject.toml).
 REQUIRED_PLUGINS = {
     "datasette_dashboards": "datasette-dashboards",     # the coverage dashboard and its map

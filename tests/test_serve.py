@@ -525,7 +525,7 @@ def test_internal_tables_are_hidden_from_the_listing(site: Site) -> None:
     html = site.get("/oerhub").text
     for name in INTERNAL_TABLES:
         assert f'href="/oerhub/{name}"' not in html
-    assert 'href="/oerhub/resources"' in html and "8 hidden tables" in html  # 3 + 5 of FTS
+    assert 'href="/oerhub/resources"' in html and "9 hidden tables" in html  # 4 + 5 of FTS
     for query in ("open_by_language_country", "failed_sources", "records_per_source"):
         assert f'href="/oerhub/{query}"' in html
 

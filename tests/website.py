@@ -62,7 +62,9 @@ class Website:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits for it, and every web test stops a site.
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
 
     def add(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
             **options: Any) -> Page:

@@ -43,8 +43,8 @@ def test_sources_list_shows_the_real_registry_by_country(run_oerhub):
     result = run_oerhub("sources", "list", "--config", str(PROJECT / "config/sources.toml"))
 
     assert result.returncode == 0, result.stderr
-    assert "103 sources in 13 countries, 94 enabled" in result.stdout
-    assert re.search(r"^UA  Ukraine \(16\)$", result.stdout, re.M)
+    assert "136 sources in 15 countries, 95 enabled" in result.stdout
+    assert re.search(r"^UA  Ukraine \(20\)$", result.stdout, re.M)
     assert re.search(r"^\s+md-utm-repository\s+disabled", result.stdout, re.M)
 
 
@@ -53,7 +53,7 @@ def test_sources_list_json_for_one_country(run_oerhub):
                         "--config", str(PROJECT / "config/sources.toml"))
 
     rows = json.loads(result.stdout)
-    assert len(rows) == 8 and {r["country"] for r in rows} == {"EE"}
+    assert len(rows) == 11 and {r["country"] for r in rows} == {"EE"}
     assert all(r["last_run"] is None for r in rows)
 
 

@@ -60,6 +60,42 @@ class Fetched:
         return self.response.status in (404, 410)
 
 
+@dataclass(frozen=True)
+class RobotsTxt:
+    """One origin's robots.txt as RFC 9309 reads it (shared with oerhub.links)."""
+
+    url: str  # where it was asked for
+    rules: Protego | None  # None: there is none (a 4xx), so everything may be fetched
+    problem: str | None = None  # it could not be read: everything is disallowed, and why
+
+    def allows(self, url: str) -> bool:
+        return self.rules is None or self.rules.can_fetch(url, ROBOTS_AGENT)
+
+    def crawl_delay(self) -> float | None:
+        """The Crawl-delay it asks of oerhub, capped at MAX_CRAWL_DELAY; None when none."""
+        delay = self.rules.crawl_delay(ROBOTS_AGENT) if self.rules is not None else None
+        return None if delay is None else min(float(delay), MAX_CRAWL_DELAY)
+
+
+def read_robots(client: HttpClient, origin: str) -> RobotsTxt:
+    """Fetch `origin`'s robots.txt (origin: scheme://host[:port]) through `client`."""
+    robots_url = origin + "/robots.txt"
+    try:
+        response = client.get(robots_url, headers={"Accept": "text/plain, */*;q=0.1"})
+    except SourceUnreachable as exc:
+        # RFC 9309 2.3.1.4: an unreachable robots.txt means "assume everything disallowed".
+        return RobotsTxt(robots_url, _disallow_all(), f"could not be read ({exc})")
+    if 200 <= response.status < 300:
+        return RobotsTxt(robots_url, Protego.parse(response.body.decode("utf-8", "replace")))
+    if 400 <= response.status < 500:
+        return RobotsTxt(robots_url, None)  # RFC 9309 2.3.1.3: no robots.txt, no rules
+    return RobotsTxt(robots_url, _disallow_all(), f"answered HTTP {response.status}")
+
+
+def _disallow_all() -> Protego:
+    return Protego.parse("User-agent: *\nDisallow: /\n")
+
+
 @dataclass
 class WebFetcher:
     """One run's web fetching for one source, through the shared HTTP client."""
@@ -90,38 +126,26 @@ class WebFetcher:
 
     def allowed(self, url: str) -> bool:
         """May robots.txt's rules for oerhub fetch this URL? Records it when not."""
-        robots = self._robots_for(url)
+        robots = self.robots_for(url)
         if robots is None or robots.can_fetch(url, ROBOTS_AGENT):
             return True
         self.disallowed.append(url)
         return False
 
-    def _robots_for(self, url: str) -> Protego | None:
+    def robots_for(self, url: str) -> Protego | None:
+        """The rules of the URL's origin, read once per run (None: it has no robots.txt)."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin in self._robots:
             return self._robots[origin]
-        robots_url = origin + "/robots.txt"
-        robots: Protego | None
-        try:
-            response = self.client.get(robots_url, headers={"Accept": "text/plain, */*;q=0.1"})
-        except SourceUnreachable as exc:
-            # RFC 9309 2.3.1.4: an unreachable robots.txt means "assume everything disallowed".
-            self.notes.append(f"{robots_url} could not be read ({exc}); nothing on "
+        robots_txt = read_robots(self.client, origin)
+        if robots_txt.problem:
+            self.notes.append(f"{robots_txt.url} {robots_txt.problem}; nothing on "
                               f"{parts.netloc} was fetched")
-            robots = Protego.parse("User-agent: *\nDisallow: /\n")
-        else:
-            if 200 <= response.status < 300:
-                robots = Protego.parse(response.body.decode("utf-8", "replace"))
-                self._apply_crawl_delay(robots, parts.netloc)
-            elif 400 <= response.status < 500:
-                robots = None  # RFC 9309 2.3.1.3: no robots.txt, no rules
-            else:
-                self.notes.append(f"{robots_url} answered HTTP {response.status}; nothing on "
-                                  f"{parts.netloc} was fetched")
-                robots = Protego.parse("User-agent: *\nDisallow: /\n")
-        self._robots[origin] = robots
-        return robots
+        elif robots_txt.rules is not None:
+            self._apply_crawl_delay(robots_txt.rules, parts.netloc)
+        self._robots[origin] = robots_txt.rules
+        return robots_txt.rules
 
     def _apply_crawl_delay(self, robots: Protego, host: str) -> None:
         delay = robots.crawl_delay(ROBOTS_AGENT)

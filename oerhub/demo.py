@@ -1,7 +1,8 @@
-"""`oerhub demo`: the whole pipeline on sample repositories served on 127.0.0.1.
+"""`oerhub demo`: the whole pipeline on sample repositories and portals served on 127.0.0.1.
 
-The same sample repositories the tests use are served over real HTTP, a registry pointing at
-them is written next to the demo catalogue, and the real harvest runs. Nothing leaves the machine.
+The same sample OAI-PMH repositories the tests use, and one sample portal per web protocol
+(sitemap, Open edX API, HTML, Atom), are served over real HTTP; a registry pointing at them is
+written next to the demo catalogue, and the real harvest runs. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -13,21 +14,36 @@ from oerhub.config import load_config
 from oerhub.harvest import harvest
 from oerhub.oai_server import OaiTestServer
 from oerhub.registry import country_name
+from oerhub.sample_site import DEMO_WEB_SOURCES, SampleSite
 from oerhub.samples import DEMO_REPOSITORIES, demo_repositories
 from oerhub.store import Catalogue
 
 
-def write_demo_config(path: Path, server: OaiTestServer) -> None:
-    """A registry for the sample repositories, in the same format as config/sources.toml."""
-    lines = ["# Written by `oerhub demo`: the sample repositories it serves on 127.0.0.1.",
-             "[harvest]", 'contact = "https://github.com/oerhub/oerhub"', "timeout = 10",
-             "retries = 1", "backoff = 0.5", ""]
+def write_demo_config(path: Path, server: OaiTestServer, site: SampleSite | None = None) -> None:
+    """A registry for the sample repositories and portals, in config/sources.toml's format."""
+    lines = ["# Written by `oerhub demo`: the sample repositories and portals it serves on "
+             "127.0.0.1.", "[harvest]", 'contact = "https://github.com/oerhub/oerhub"',
+             "timeout = 10", "retries = 1", "backoff = 0.5", ""]
     for spec in DEMO_REPOSITORIES:
         lines += ["[[sources]]", f'id = "{spec["id"]}"', f'name = "{spec["name"]}"',
                   f'country = "{spec["country"]}"', 'protocol = "oai-pmh"',
                   f'url = "{server.url(spec["id"])}"',
                   f'metadata_prefix = "{spec["format"]}"', 'platform = "oerhub-sample"',
                   f'latitude = {spec["latitude"]}', f'longitude = {spec["longitude"]}', ""]
+    for spec in DEMO_WEB_SOURCES if site is not None else ():
+        lines += ["[[sources]]", f'id = "{spec["id"]}"', f'name = "{spec["name"]}"',
+                  f'country = "{spec["country"]}"', f'protocol = "{spec["protocol"]}"',
+                  f'url = "{site.source_url(spec)}"', 'platform = "oerhub-sample"',
+                  "delay = 0  # a local sample: no need to wait between pages",
+                  f'latitude = {spec["latitude"]}', f'longitude = {spec["longitude"]}']
+        if "adapter" in spec:
+            lines.append(f'adapter = "{spec["adapter"]}"')
+        if "html" in spec:
+            rules = spec["html"]
+            lines += ["[sources.html]", f'items = "{rules["items"]}"', f'next = "{rules["next"]}"',
+                      "[sources.html.fields]"]
+            lines += [f"{name} = '{selector}'" for name, selector in rules["fields"].items()]
+        lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -36,16 +52,21 @@ def run_demo(directory: Path, *, serve: bool = False, port: int = 8001,
     """Serve, harvest, summarise; with `serve`, open Datasette on the result. Returns the db path."""
     directory.mkdir(parents=True, exist_ok=True)
     config_file, db_file = directory / "sources.toml", directory / "oerhub.db"
-    with OaiTestServer(demo_repositories(), batch_size=50) as server:
-        write_demo_config(config_file, server)
+    with OaiTestServer(demo_repositories(), batch_size=50) as server, SampleSite() as site:
+        write_demo_config(config_file, server, site)
         config = load_config(config_file)
-        echo(f"Serving {len(config.sources)} sample OAI-PMH repositories on "
-             f"http://127.0.0.1:{server.port}/ …")
+        echo(f"Serving {len(DEMO_REPOSITORIES)} sample OAI-PMH repositories on "
+             f"http://127.0.0.1:{server.port}/ and {len(DEMO_WEB_SOURCES)} sample web portals "
+             f"(sitemap, Open edX API, HTML, Atom) on {site.url}/ …")
         results = harvest(config, db_file)
+        protocols = {s.id: s.protocol for s in config.sources}
         with Catalogue(db_file) as catalogue:
             for r in results:
-                echo(f"  {r.source_id:<10} {r.status:<6} {r.received:>5} records "
-                     f"({r.new} new, {r.deleted} deleted) in {r.requests} requests")
+                echo(f"  {r.source_id:<16} {protocols[r.source_id]:<9} {r.status:<6} "
+                     f"{r.received:>5} records ({r.new} new, {r.deleted} deleted) "
+                     f"in {r.requests} requests")
+                for warning in r.warnings:
+                    echo(f"      {warning}")
             live = catalogue.count("records", "deleted = 0")
             echo(f"\nCatalogue {db_file}: {live:,} live records "
                  f"({catalogue.count('records', 'deleted = 1')} deleted)")

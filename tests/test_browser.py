@@ -102,4 +102,4 @@ def test_home_page_search_in_cyrillic_and_dashboard(site, tmp_path):
     located = scalar(db, "SELECT COUNT(*) FROM sources WHERE latitude IS NOT NULL")
     assert charts == 5, f"{charts} charts drawn"
     assert bars >= 5 + 5 + 16, f"only {bars} bars drawn"  # countries, licence mix, languages…
-    assert markers == located == 5
+    assert markers == located == 9  # 5 sample repositories, 4 sample web portals

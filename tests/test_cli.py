@@ -151,8 +151,16 @@ def test_demo_serves_harvests_and_explains(tmp_path, run_oerhub):
 
     assert result.returncode == 0, result.stderr
     db = tmp_path / "demo" / "oerhub.db"
-    assert query(db, "SELECT COUNT(*) AS n FROM records WHERE deleted = 0")[0]["n"] == 760
-    assert len(query(db, "SELECT DISTINCT language FROM records WHERE deleted = 0")) == 16
+    # 760 live records of the 5 sample repositories, 44 of the 4 sample web portals
+    by_protocol = {row["protocol"]: row["n"] for row in query(
+        db, "SELECT s.protocol, COUNT(*) AS n FROM records r JOIN sources s ON s.id = r.source_id "
+            "WHERE r.deleted = 0 GROUP BY s.protocol")}
+    assert by_protocol == {"oai-pmh": 760, "sitemap": 12, "json-api": 12, "html": 10, "feed": 10}
+    assert len(query(db, "SELECT DISTINCT language FROM records WHERE deleted = 0 "
+                         "AND language IS NOT NULL")) == 16
+    # robots.txt keeps the Moldovan portal's draft out, and the summary says so
+    assert "robots.txt disallows 1 URL(s), not fetched" in result.stdout
+    assert "/md/ciorne/1" not in {row["url"] for row in query(db, "SELECT url FROM records")}
     assert "Browse it:" in result.stdout and f"oerhub serve --db {db.relative_to(tmp_path)}" \
         in result.stdout
 

@@ -91,6 +91,9 @@ RESOURCE_TYPE_TABLE = [
     ("Фонд оценочных средств", "assessment"),
     ("Электронное учебное издание", "textbook"),
     ("Урок", "lesson"),
+    ("Lecție", "lesson"),  # Romanian (Moldova), with comma-below ț
+    ("Lecţie", "lesson"),  # and with the cedilla ţ older keyboards type
+    ("Lecții de matematică", "lesson"),
     ("статья", "article"),
     ("Научная статья", "article"),
     ("диссертация", "thesis"),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -47,8 +48,12 @@ _STRICT = etree.XMLParser(**_PARSE)
 _RECOVER = etree.XMLParser(**_PARSE, recover=True)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.I | re.S)
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
-_TAGS = (f"{OAI}OAI-PMH", f"{OAI}responseDate", f"{OAI}error", f"{OAI}record",
-         f"{OAI}resumptionToken")
+_ROOT, _RESPONSE_DATE, _ERROR, _RECORD, _TOKEN = _TAGS = (
+    f"{OAI}OAI-PMH", f"{OAI}responseDate", f"{OAI}error", f"{OAI}record", f"{OAI}resumptionToken")
+_HEADER, _METADATA, _IDENTIFIER, _DATESTAMP, _SET_SPEC = (
+    f"{OAI}header", f"{OAI}metadata", f"{OAI}identifier", f"{OAI}datestamp", f"{OAI}setSpec")
+# A page's records mostly share a handful of datestamps (bulk imports, day granularity).
+_datestamp = lru_cache(maxsize=4096)(normalize_datestamp)
 
 
 @dataclass(frozen=True)
@@ -111,19 +116,19 @@ class Page:
         for item in events:
             element = item[1] if isinstance(item, tuple) else item
             tag = element.tag
-            if tag == f"{OAI}record":
+            if tag == _RECORD:
                 yield element
                 element.clear(keep_tail=True)
                 while element.getprevious() is not None:
                     del element.getparent()[0]
-            elif tag == f"{OAI}responseDate":
+            elif tag == _RESPONSE_DATE:
                 self.response_date = normalize_datestamp(element.text)
-            elif tag == f"{OAI}error":
+            elif tag == _ERROR:
                 self.errors.append(((element.get("code") or "").strip(),
                                     " ".join((element.text or "").split())))
-            elif tag == f"{OAI}resumptionToken":
+            elif tag == _TOKEN:
                 self.token = (element.text or "").strip() or None
-            elif tag == f"{OAI}OAI-PMH":
+            elif tag == _ROOT:
                 root_seen = True
         if not root_seen:
             raise NotOaiResponse(f"{self.url}: the answer is XML but not OAI-PMH")
@@ -324,22 +329,23 @@ class OaiPmhHarvester:
         count = 0
         for node in page.records():
             count += 1
-            header = node.find(f"{OAI}header")
-            identifier = _text(header, "identifier") if header is not None else None
+            header = node.find(_HEADER)
+            identifier = header.findtext(_IDENTIFIER) if header is not None else None
+            identifier = identifier.strip() if identifier else None
             if not identifier:
                 self.warnings.append(f"{page.url}: a record without an identifier was skipped")
                 continue
             deleted = header.get("status") == "deleted"
-            metadata = None if deleted else _first_child(node.find(f"{OAI}metadata"))
+            metadata = None if deleted else _first_child(node.find(_METADATA))
             raw = None
             if metadata is not None:
                 raw = etree.tostring(metadata, encoding="unicode")
                 metadata.getparent().remove(metadata)  # keep it for the normaliser; free the rest
             records.append(RawRecord(
                 source_id=self.source.id, identifier=identifier,
-                datestamp=normalize_datestamp(_text(header, "datestamp")), deleted=deleted,
+                datestamp=_datestamp(_text(header, "datestamp")), deleted=deleted,
                 format=prefix, raw=raw,
-                sets=tuple(s.text.strip() for s in header.iterfind(f"{OAI}setSpec") if s.text)))
+                sets=tuple(s.text.strip() for s in header.iterfind(_SET_SPEC) if s.text)))
             elements.append(metadata)
             if len(records) >= SUB_BATCH:
                 yield Batch(records, checkpoint, elements)  # a kill here refetches this page

@@ -22,27 +22,52 @@ _DC = frozenset({"http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"
 _SUBJECT_SPLIT = re.compile(r"\s*;\s*")
 
 
+# What each element name means to dc_values, worked out once per name: (local name of a DC or
+# DCTERMS element or None, kind). Kinds: a DC value, a DC value that may be a link
+# (identifier, relation), a link of another vocabulary (e.g. CyberLeninka's bibo:uri), nothing.
+_VALUE, _DC_LINK, _OTHER_LINK, _IGNORED = range(4)
+_KINDS: dict[Any, tuple[str, int]] = {}
+
+
+def _kind(tag: Any) -> tuple[str, int]:
+    if not isinstance(tag, str):  # a comment or a processing instruction
+        return "", _IGNORED
+    # "{namespace}local": split by hand, etree.QName costs more per element than the rest
+    namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+    if namespace in _DC:
+        kind = _DC_LINK if local in ("identifier", "relation") else _VALUE
+    else:
+        kind = _OTHER_LINK if local in ("uri", "url") else _IGNORED
+    if len(_KINDS) < 4096:
+        _KINDS[tag] = (local, kind)
+    return local, kind
+
+
 def dc_values(element: Any) -> tuple[dict[str, list[str]], list[tuple[str, dict[str, str]]]]:
     """DC/DCTERMS values by local name, plus (value, attributes) of every identifier-like field."""
     values: dict[str, list[str]] = {}
     links: list[tuple[str, dict[str, str]]] = []
-    for child in element.iter():
+    kinds = _KINDS
+    for child in element.iterdescendants():
         tag = child.tag
-        if child is element or not isinstance(tag, str):
+        local, kind = kinds.get(tag) or _kind(tag)
+        if kind == _IGNORED:
             continue
-        # "{namespace}local": split by hand, etree.QName costs more per element than the rest
-        namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
         text = (child.text if len(child) == 0 else "".join(child.itertext())) or ""
         text = text.strip()
         if not text:
             continue
-        if namespace in _DC:
-            values.setdefault(local, []).append(text)
-            if local in ("identifier", "relation"):
-                attributes = {k.split("}")[-1]: v for k, v in child.attrib.items()}
-                links.append((text, {**attributes, "field": local}))
-        elif local in ("uri", "url"):  # e.g. CyberLeninka's bibo:uri
+        if kind == _OTHER_LINK:
             links.append((text, {"field": local}))
+            continue
+        found = values.get(local)
+        if found is None:
+            values[local] = [text]
+        else:
+            found.append(text)
+        if kind == _DC_LINK:
+            attributes = {k.split("}")[-1]: v for k, v in child.attrib.items()}
+            links.append((text, {**attributes, "field": local}))
     return values, links
 
 

@@ -50,7 +50,11 @@ _JUNK_RE = re.compile(
 )
 # Separator-like controls become spaces instead of vanishing ("page1\fpage2" → "page1 page2").
 _SEPARATOR_CONTROLS_RE = re.compile("[\x0b\x0c\x1c-\x1f\x85]")
-_SPACE_RE = re.compile(r"\s+")
+# What any step of clean_text before NFC and spacing acts on: markup and entities start with
+# "<" or "&"; the rest are the two sets above. Text without any skips those steps.
+_PLAIN_RE = re.compile(
+    "[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u200b\u2060\ufeff\u00ad]"
+)
 # Vocabulary matching: apostrophe variants ("oʻquv", "o’quv") are one apostrophe, and
 # everything that is neither a word character nor an apostrophe separates words.
 _APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "’": "'", "‘": "'", "`": "'", "´": "'"})
@@ -70,14 +74,17 @@ def clean_text(value: str | None) -> str | None:
     """
     if value is None:
         return None
+    if _PLAIN_RE.search(value) is None:  # nothing for the steps below to do but the last two
+        if not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        return " ".join(value.split()) or None  # split() and \s agree on spaces
     text = _DROP_RE.sub(" ", value)
     text = _TAG_RE.sub(_replace_tag, text)
     text = html.unescape(text)
     text = _SEPARATOR_CONTROLS_RE.sub(" ", text)
     text = _JUNK_RE.sub("", text)
     text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RE.sub(" ", text).strip()
-    return text or None
+    return " ".join(text.split()) or None
 
 
 def unique(values: Iterable[str | None]) -> list[str]:

@@ -59,6 +59,9 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
             db_file: str | None) -> None:
     """Harvest sources into the catalogue (incremental unless --full).
 
+    Language detection is a command of its own, `oerhub languages detect`, run after the
+    harvest (`oerhub schedule` does both).
+
     \b
     Examples:
       oerhub harvest                        # every enabled source
@@ -82,9 +85,10 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
     else:
         progress = LogProgress()
     db = db_path(db_file)
+    notes: list[str] = []
     try:
         results = run_harvest(config, db, source_ids, full=full, progress=progress, wait=wait,
-                              accept_deletions=accept_deletions)
+                              accept_deletions=accept_deletions, notes=notes)
     except HarvestLocked as exc:
         click.echo(f"oerhub: {exc}", err=True)
         sys.exit(EXIT_FAILED)
@@ -106,6 +110,8 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
                        f"a person should look at it. Last error: {error.splitlines()[0]}",
                        err=True)
     if not quiet:
+        for note in notes:
+            click.echo(note)
         click.echo(f"{len(results) - len(failed)} of {len(results)} sources harvested into {db}")
     if failed:
         sys.exit(EXIT_FAILED)
@@ -161,7 +167,10 @@ def sources_list(country: str | None, as_json: bool, config_file: str | None,
 @config_option
 def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool,
                   config_file: str | None) -> None:
-    """Ask each OAI-PMH source Identify and ListMetadataFormats: reachable? granularity? formats?
+    """Ask each source whether it answers, storing nothing.
+
+    OAI-PMH sources get Identify and ListMetadataFormats (granularity, formats); web sources
+    get robots.txt and their first listing page (what was found on it).
 
     Disabled sources are checked too (that is how they get confirmed) unless --enabled-only.
 
@@ -181,8 +190,13 @@ def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool
         for r in results:
             d = r.details
             if r.ok:
-                click.echo(f"{r.source_id:<28} ok      {d.get('granularity', ''):<22} "
-                           f"{', '.join(d.get('formats', []))}")
+                if "granularity" in d:
+                    click.echo(f"{r.source_id:<28} ok      {d.get('granularity', ''):<22} "
+                               f"{', '.join(d.get('formats', []))}")
+                else:  # a web source: its findings, briefly
+                    found = "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in d.items()
+                                      if isinstance(v, (str, int, float)) and str(v))
+                    click.echo(f"{r.source_id:<28} ok      {found[:160]}")
                 if r.source_id in disabled:
                     click.echo(f"{'':<28} confirmed: set enabled = true for it in {config.path}")
             else:
@@ -199,18 +213,23 @@ def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool
 def renormalize(source_id: str | None, db_file: str | None) -> None:
     """Map the stored raw records again (after a mapping or vocabulary improves).
 
-    No request is made: the raw metadata kept in the catalogue is normalised again.
+    No request is made: the raw metadata kept in the catalogue is normalised again. The
+    enrichment steps (search across scripts, duplicates …) then follow the changed records.
 
     \b
     Examples:
       oerhub renormalize
       oerhub renormalize --source ua-ukma-ekmair
     """
+    from oerhub.enrich import enrich
     from oerhub.renormalize import renormalize as run
 
     with Catalogue(_existing_db(db_file)) as catalogue:
         changed, total = run(catalogue, source_id)
+        lines = enrich(catalogue)
     click.echo(f"{total:,} records normalised again, {changed:,} changed")
+    for line in lines:
+        click.echo(line)
 
 
 @cli.command()
@@ -283,8 +302,10 @@ def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_fil
              user: str | None) -> None:
     """Print a daily harvest to install in cron or systemd, with absolute paths.
 
-    It runs `oerhub harvest --quiet` with this oerhub, from this directory, with the registry
-    and catalogue given here (or their defaults), made absolute. Nothing is installed.
+    It runs `oerhub harvest --quiet`, then `oerhub languages detect --quiet` (also when the
+    harvest failed, which still shows: in cron's mail, or as a failed service), with this
+    oerhub, from this directory, with the registry and catalogue given here (or their
+    defaults), made absolute. Nothing is installed.
 
     \b
     Examples:
@@ -324,7 +345,7 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.group()
 def report() -> None:
-    """Reports on the catalogue: coverage by country, metadata quality by source."""
+    """Reports on the catalogue: coverage by country, metadata quality by source, languages."""
 
 
 @report.command("coverage")
@@ -378,6 +399,115 @@ def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None
 
     with Catalogue(_existing_db(db_file)) as catalogue:
         click.echo(render(quality_report(catalogue.conn, source_id), fmt))
+
+
+@report.command("languages")
+@click.option("--country", metavar="XX",
+              help="This country's sources, one row each (ISO 3166-1 alpha-2).")
+@format_option
+@config_option
+@db_option
+def report_languages(country: str | None, fmt: str, config_file: str | None,
+                     db_file: str | None) -> None:
+    """Declared and detected languages, counted apart, per country.
+
+    Of the live records: how many declare a language, how many have only a detected one
+    (`oerhub languages detect`, which `oerhub schedule` runs after each harvest), how many
+    have neither; of those
+    with both, how many agree, disagree (another language detected with confidence >= 0.9) or
+    are uncertain; and the languages detected where none was declared. --country XX shows
+    that country's sources instead.
+
+    \b
+    Examples:
+      oerhub report languages
+      oerhub report languages --country KG
+      oerhub report languages --format csv > languages.csv
+    """
+    from oerhub.language_report import languages_report
+    from oerhub.report import render
+
+    config = load_config(config_file)
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        click.echo(render(languages_report(config, catalogue.conn, country), fmt))
+
+
+@cli.group()
+def links() -> None:
+    """Link health: do the records' URLs still lead somewhere?"""
+
+
+@links.command("check")
+@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
+@click.option("--limit", type=click.IntRange(1), metavar="N",
+              help="Check at most N URLs (those checked longest ago first).")
+@click.option("--older-than", "older_than", type=click.FloatRange(0), metavar="DAYS",
+              help="Skip URLs checked in the last DAYS days.")
+@config_option
+@db_option
+def links_check(source_id: str | None, limit: int | None, older_than: float | None,
+                config_file: str | None, db_file: str | None) -> None:
+    """Visit each live record's URL politely and store what it answers.
+
+    HEAD first, GET when HEAD is refused; redirects followed; robots.txt obeyed; one request
+    at a time per host, [harvest] delay apart (default 1 s). Each URL ends live, moved (a
+    permanent redirect: the record should be updated), dead (404/410), error (5xx, timeout,
+    no connection) or disallowed (by robots.txt; not visited). Each check is stored when done,
+    so an interrupted run loses nothing. Dead links are findings: the exit code is 0.
+    `oerhub report quality` shows the dead-link share per source; the link_checks table has
+    every check.
+
+    \b
+    Examples:
+      oerhub links check
+      oerhub links check --source ua-ukma-ekmair --limit 500
+      oerhub links check --older-than 30       # only what was not checked this month
+    """
+    from oerhub.links import check_links
+
+    config = load_config(config_file)
+    db = _existing_db(db_file)
+    run = check_links(config, db, source_id=source_id, limit=limit, older_than=older_than,
+                      echo=lambda line: click.echo(line, err=True))
+    click.echo(run.describe())
+
+
+@cli.group()
+def languages() -> None:
+    """Language detection from titles and descriptions, beside the declared language."""
+
+
+@languages.command("detect")
+@click.option("--all", "everything", is_flag=True,
+              help="Every live record, not only those changed since their last detection.")
+@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@db_option
+def languages_detect(everything: bool, source_id: str | None, quiet: bool,
+                     db_file: str | None) -> None:
+    """Detect the language of records from their title and description.
+
+    Stores it in language_detected with language_confidence (0..1); the declared language
+    (language) is never changed. Without --all, the records changed since their last
+    detection: `oerhub schedule` runs it so after each scheduled harvest (a command of its
+    own, as the models take about 400 MB); after a harvest by hand, run it by hand. Run it
+    with --all after `oerhub renormalize` or an upgrade of the detector. Kyrgyz, Uzbek,
+    Tajik and Turkmen come from CLD2, the other languages from lingua (see README).
+
+    \b
+    Examples:
+      oerhub languages detect
+      oerhub languages detect --all
+      oerhub languages detect --source kg-krsu --all
+    """
+    from oerhub.detect import detect_languages
+
+    with Catalogue(_existing_db(db_file)) as catalogue:
+        if source_id and not catalogue.count("sources", "id = ?", (source_id,)):
+            raise OerhubError(f"--source {source_id!r}: no such source in the catalogue")
+        run = detect_languages(catalogue, everything=everything, source_id=source_id)
+    if not quiet:
+        click.echo(run.describe())
 
 
 def site_option(func: Callable[..., Any]) -> Callable[..., Any]:

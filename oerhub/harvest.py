@@ -2,8 +2,9 @@
 
 Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
 `HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
-and stored with its checkpoint before the next request is made. A failing source is recorded
-and the others go on.
+and handed to the source's writer thread, which stores batches in order, each with its
+checkpoint in one transaction, while the next one is read. A failing source is recorded and
+the others go on.
 """
 
 from __future__ import annotations
@@ -11,19 +12,24 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvesters import harvester_for
 from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
+from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import ConfigError, HarvestIncomplete, OerhubError
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize
 from oerhub.progress import Progress
-from oerhub.store import Catalogue
+from oerhub.store import BatchCounts, Catalogue
+
+# Batches handed to the writer thread and not yet stored, at most: one being written, one waiting.
+STORE_AHEAD = 2
 
 
 @dataclass
@@ -72,10 +78,12 @@ def make_client(settings: Settings, source: Source | None = None,
 
 def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool = False,
             progress: Progress | None = None, wait: bool = False,
-            accept_deletions: bool = False) -> list[SourceResult]:
+            accept_deletions: bool = False,
+            notes: list[str] | None = None) -> list[SourceResult]:
     """Harvest the chosen sources into the catalogue at `db`; one result per source.
 
     Holds the catalogue's lock for the whole run: a second harvest waits (`wait`) or refuses.
+    What the enrichment steps did afterwards is added to `notes`, one line each.
     """
     sources = select_sources(config, source_ids)
     if not sources:
@@ -99,6 +107,11 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
         finally:
             progress.close()
         with Catalogue(db) as catalogue:
+            # what is computed across records (search forms, duplicate groups); language
+            # detection has its own command (see enrich.OWN_COMMAND)
+            lines = enrich(catalogue, skip=OWN_COMMAND)
+            if notes is not None:
+                notes.extend(lines)
             catalogue.optimize()
         return results
 
@@ -119,33 +132,66 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     started = time.monotonic()
     progress.started(source.id, f"{mode} harvest of {source.url}"
                      + (f" from {state.since}" if state.since and not full else ""))
+    # Batches are stored by one writer thread, in order, while this thread reads and normalises
+    # the next ones (SQLite works without holding the GIL); at most STORE_AHEAD wait their turn.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-store")
+    stored: deque[Future[BatchCounts]] = deque()
+
+    def tally(counts: BatchCounts) -> None:
+        result.new += counts.new
+        result.updated += counts.updated
+        result.deleted += counts.deleted
+        result.unchanged += counts.unchanged
+        progress.batch(source.id, result.received, client.requests_made)
+
+    def settle(limit: int = 0) -> Exception | None:
+        """Wait until at most `limit` batches are still being stored; the first error."""
+        error: Exception | None = None
+        while len(stored) > limit:
+            try:
+                counts = stored[0].result()
+            except Exception as exc:  # handed to the caller
+                error = error or exc
+            else:
+                tally(counts)
+            stored.popleft()
+        return error
+
     try:
         for batch in harvester.harvest(state, full=full):
             elements = batch.elements or [None] * len(batch.records)
             records = [normalize(raw, source.country, element)
                        for raw, element in zip(batch.records, elements, strict=True)]
-            counts = catalogue.store_batch(run_id, source.id, records, batch.records,
-                                           batch.checkpoint, client.requests_made,
-                                           client.bytes_received, batch.pages, batch.skipped)
-            result.new += counts.new
-            result.updated += counts.updated
-            result.deleted += counts.deleted
-            result.unchanged += counts.unchanged
-            progress.batch(source.id, result.received, client.requests_made)
+            failure = settle(STORE_AHEAD - 1)
+            if failure is not None:
+                raise failure
+            stored.append(writer.submit(
+                catalogue.store_batch, run_id, source.id, records, batch.records,
+                batch.checkpoint, client.requests_made, client.bytes_received, batch.pages,
+                batch.skipped))
+        failure = settle()
+        if failure is not None:
+            raise failure
         result.status = "ok"
     except HarvestIncomplete as exc:
+        settle()
         result.status, result.error = "incomplete", str(exc)
     except OerhubError as exc:
+        settle()
         result.status, result.error = "failed", str(exc)
     except KeyboardInterrupt:
+        settle()
         result.status, result.error = "incomplete", "interrupted (Ctrl-C); the next run resumes"
         _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
         raise
     except Exception as exc:  # a bug: keep the other sources going, say what happened
+        settle()
         result.status = "failed"
         result.error = (f"internal error (please report it): {type(exc).__name__}: {exc}\n"
                         + traceback.format_exc(limit=-3))
     finally:
+        settle()
+        writer.shutdown(wait=True)
         client.close()
     _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
     progress.finished(result)

@@ -48,7 +48,7 @@ def check_sources(config: Config, source_ids: Sequence[str] = (),
         else list(config.sources)
     results = []
     for source in sources:
-        client = make_client(config.settings)
+        client = make_client(config.settings, source)
         try:
             results.append(harvester_for(source.protocol)(source, client).check())
         finally:

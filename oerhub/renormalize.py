@@ -29,4 +29,6 @@ def renormalize(catalogue: Catalogue, source_id: str | None = None) -> tuple[int
                 changed += 1
                 updates.append((old["id"], record))
         catalogue.update_normalised(updates)
+    if changed:  # last_changed is kept: the steps that follow it go over everything once
+        catalogue.forget_enrich_marks()
     return changed, total

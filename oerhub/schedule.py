@@ -1,4 +1,11 @@
-"""Scheduled harvests: the crontab line and the systemd units that run `oerhub harvest`.
+"""Scheduled harvests: the crontab line and the systemd units that run, daily and in this order,
+`oerhub harvest --quiet` and `oerhub languages detect --quiet`.
+
+Two commands, because language detection loads about 400 MB of models, four times what a
+harvest needs (see oerhub.enrich.OWN_COMMAND): run apart, neither process holds both. Detection
+runs even when the harvest failed (exit 1: a source failed, usual among 100 sources; exit 2):
+what the other sources brought still needs its languages. The harvest's failure stays visible
+all the same: cron mails what either command printed, and systemd marks the service failed.
 
 Pure functions that return text; `oerhub schedule` prints it and a person installs it. Cron and
 systemd start jobs with another working directory, another environment and a bare PATH, so every
@@ -7,7 +14,10 @@ behind cron (plus cron's own `%`), systemd's unit-file rules for the units.
 
 Overlapping runs need nothing here: `oerhub harvest` holds the catalogue's lock for the whole
 run, and a run that finds it taken does nothing and says so (an error, so cron mails it). And
-systemd never starts a unit that is still running, so its timer cannot even try.
+systemd never starts a unit that is still running, so its timer cannot even try. Detection
+takes no lock: it stores each result against the record version it read (a record changed since
+is detected again next time), so running beside another harvest, when this run's harvest found
+the lock taken, does no harm.
 """
 
 from __future__ import annotations
@@ -26,6 +36,11 @@ TIMER = "oerhub-harvest.timer"
 UNIT_DIR = PurePosixPath("/etc/systemd/system")
 LOG_NAME = "harvest.log"  # beside the catalogue
 HARVEST_ARGS = ("harvest", "--quiet")  # --quiet: output only on error, so cron mails only errors
+DETECT_ARGS = ("languages", "detect", "--quiet")  # after the harvest: enrich.OWN_COMMAND
+# systemd's bound on ExecStopPost= (detection), and on the wait for a stopped harvest to end:
+# the night's changes take seconds (2,000 records a second), a first run over a million records
+# about ten minutes. The default, 90 s, would kill a large detection.
+DETECT_TIMEOUT = "1h"
 
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})", re.ASCII)
 _USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+", re.ASCII)  # a name or a numeric uid
@@ -81,27 +96,47 @@ def log_path(db: Path) -> Path:
 
 def cron_entry(*, project_dir: Path, executable: list[str], config: Path, db: Path,
                at: tuple[int, int] = DEFAULT_AT) -> str:
-    """A comment line and one crontab line running `oerhub harvest --quiet` daily at `at`.
+    """A comment line and one crontab line running, daily at `at`, `oerhub harvest --quiet` and
+    then `oerhub languages detect --quiet`:
 
-    Output goes through `tee -a` into the log beside the catalogue and to cron, which mails it:
-    with --quiet that is only ever errors. Relative paths are taken against `project_dir`.
+        M H * * * cd DIR && export OERHUB_CONFIG=… OERHUB_DB=… && { OERHUB harvest --quiet;
+        OERHUB languages detect --quiet; } 2>&1 | tee -a LOG        (one line in the crontab)
+
+    `;` runs detection whatever the harvest's exit status. Cron takes no notice of exit
+    statuses, only of output: what both commands print goes through `tee -a` into the log beside
+    the catalogue and to cron, which mails it; with --quiet that is only ever errors, so a
+    failed harvest is mailed as before. Relative paths are taken against `project_dir`.
     """
     project, command, config, db = _absolute_paths(project_dir, executable, config, db)
     log = log_path(db)
-    shell = (f"cd {_sh(project)} && OERHUB_CONFIG={_sh(config)} OERHUB_DB={_sh(db)} "
-             f"{shlex.join([*command, *HARVEST_ARGS])} 2>&1 | tee -a {_sh(log)}")
+    harvest, detect = shlex.join([*command, *HARVEST_ARGS]), shlex.join([*command, *DETECT_ARGS])
+    shell = (f"cd {_sh(project)} && export OERHUB_CONFIG={_sh(config)} OERHUB_DB={_sh(db)} && "
+             f"{{ {harvest}; {detect}; }} 2>&1 | tee -a {_sh(log)}")
     hour, minute = at
-    comment = (f"# oerhub: harvest daily at {hour:02d}:{minute:02d} (this machine's time zone). "
-               f"Install: crontab -e, paste the next line. Errors go to cron's mail and to {log}")
+    comment = (f"# oerhub: harvest, then language detection, daily at {hour:02d}:{minute:02d} "
+               "(this machine's time zone). Install: crontab -e, paste the next line. Errors go "
+               f"to cron's mail and to {log}")
     return f"{comment}\n{minute} {hour} * * * {_cron_escape(shell)}"
 
 
 def systemd_units(*, project_dir: Path, executable: list[str], config: Path, db: Path,
                   at: tuple[int, int] = DEFAULT_AT, user: str | None = None) -> str:
-    """The service and the timer that run `oerhub harvest --quiet` daily, with how to install them.
+    """The service and the timer that run `oerhub harvest --quiet`, then `oerhub languages detect
+    --quiet`, daily, with how to install them.
+
+    The harvest is ExecStart=, detection ExecStopPost=, which systemd runs after ExecStart=
+    ends, succeeded or failed (for Type=oneshot too since systemd 233, 2017). So the service's
+    result is the harvest's: a failed harvest leaves it `failed` in `systemctl status` (and
+    `systemctl start` reports it), and a failed detection marks it failed too; each command's
+    exit status is on its own line there. The alternative, two ExecStart= lines with the first
+    prefixed `-` so that a failure does not stop the second, would hide every failed harvest:
+    the service would end `inactive (dead)`, a success, whenever detection worked. The price of ExecStopPost=: the status shows
+    `deactivating (stop-post)` while detection runs; detection also runs after a harvest stopped
+    by `systemctl stop` or a shutdown (`systemctl kill` ends it; it resumes next time); and it is
+    bounded by TimeoutStopSec=, raised from 90 s to DETECT_TIMEOUT.
 
     The timer's Persistent=true runs a missed harvest at the next boot; RandomizedDelaySec
-    spreads servers that copied the same time. Output goes to the journal.
+    spreads servers that copied the same time. Output of both goes to the service's journal.
     """
     project, command, config, db = _absolute_paths(project_dir, executable, config, db)
     if user is not None and not _USER.fullmatch(user):
@@ -109,11 +144,12 @@ def systemd_units(*, project_dir: Path, executable: list[str], config: Path, db:
                           "or a numeric uid)")
     hour, minute = at
     when = f"{hour:02d}:{minute:02d}"
-    exec_start = _exec_start([*command, *HARVEST_ARGS])
+    exec_start = _exec_line([*command, *HARVEST_ARGS])
+    exec_stop_post = _exec_line([*command, *DETECT_ARGS])
     service = [
         f"# {UNIT_DIR / SERVICE}",
         "[Unit]",
-        "Description=oerhub harvest of the OAI-PMH sources into the catalogue",
+        "Description=oerhub harvest of the sources into the catalogue, then language detection",
         "Wants=network-online.target",
         "After=network-online.target",
         "",
@@ -124,6 +160,8 @@ def systemd_units(*, project_dir: Path, executable: list[str], config: Path, db:
         f"Environment={_systemd_word(f'OERHUB_CONFIG={config}', exec_args=False)}",
         f"Environment={_systemd_word(f'OERHUB_DB={db}', exec_args=False)}",
         f"ExecStart={exec_start}",
+        f"ExecStopPost={exec_stop_post}",
+        f"TimeoutStopSec={DETECT_TIMEOUT}",
         "Nice=10",
     ]
     timer = [
@@ -190,8 +228,8 @@ def _specifiers(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def _exec_start(argv: list[str]) -> str:
-    """An ExecStart= value running argv.
+def _exec_line(argv: list[str]) -> str:
+    """An ExecStart= (or ExecStopPost=) value running argv, with no prefix: a failure counts.
 
     systemd refuses (fatally: "Executable name contains special characters") a program path
     holding a quote or a backslash, however quoted, so that is refused here, where it can still
@@ -206,10 +244,10 @@ def _exec_start(argv: list[str]) -> str:
 
 
 def _systemd_word(word: str, *, exec_args: bool) -> str:
-    """One word of an ExecStart= or Environment= line, quoted by systemd's rules when needed.
+    """One word of an Exec*= or Environment= line, quoted by systemd's rules when needed.
 
     Those lines are split on whitespace, honour "double quotes" and C escapes (so \\ and \"
-    inside them) and expand %-specifiers; ExecStart= arguments also expand $VARIABLES.
+    inside them) and expand %-specifiers; Exec*= arguments also expand $VARIABLES.
     """
     text = _specifiers(word)
     if exec_args:

@@ -34,7 +34,8 @@ DEFAULT_PORT = 8001
 # templates are built on (created by oerhub.store).
 REQUIRED_VIEW = "resources"
 # Kept out of the published snapshot: they hold the harvester's bookkeeping, not the catalogue.
-INTERNAL_TABLES = ("raw_records", "harvest_state", "pending_deletions", "web_pages")
+INTERNAL_TABLES = ("raw_records", "harvest_state", "pending_deletions", "web_pages",
+                   "record_keys", "enrich_marks")
 # Datasette plugins the site needs (import names; pinned in pyproject.toml).
 REQUIRED_PLUGINS = {
     "datasette_dashboards": "datasette-dashboards",     # the coverage dashboard and its map
@@ -138,6 +139,9 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
     from datasette.app import Datasette
     from datasette.database import Database
 
+    from oerhub import oai_endpoint
+
+    oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     ds = Datasette(
         files=[],
         metadata=site.metadata,

@@ -203,4 +203,24 @@ def test_schedule_prints_entries_with_absolute_paths(tmp_path, write_config, run
     assert f"OERHUB_DB={tmp_path}/data/oer.db" in line
     assert systemd.returncode == 0 and "OnCalendar=*-*-* 03:17:00" in systemd.stdout
     assert "User=oer" in systemd.stdout
+    assert "harvest --quiet; " in line and line.endswith(" languages detect --quiet; } 2>&1 | "
+                                                         f"tee -a {tmp_path}/data/harvest.log")
+    assert re.search(r"^ExecStart=\S+ -m oerhub.cli harvest --quiet$", systemd.stdout, re.M)
+    assert re.search(r"^ExecStopPost=\S+ -m oerhub.cli languages detect --quiet$",
+                     systemd.stdout, re.M)
     assert neither.returncode == 2 and "give one of --cron or --systemd" in neither.stderr
+
+
+def test_languages_detect_quiet_prints_only_errors(tmp_path, run_oerhub):
+    from oerhub.store import Catalogue
+
+    with Catalogue(tmp_path / "oerhub.db"):
+        pass  # an empty catalogue: nothing to detect, so no models are loaded
+
+    loud = run_oerhub("languages", "detect")
+    quiet = run_oerhub("languages", "detect", "--quiet")
+    failed = run_oerhub("languages", "detect", "--quiet", "--source", "kg-nope")
+
+    assert loud.returncode == 0 and "no record changed" in loud.stdout, loud.stderr
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    assert failed.returncode == 2 and "'kg-nope'" in failed.stderr and failed.stdout == ""

@@ -145,6 +145,12 @@ def _country_of_source(db: Path) -> dict[str, str]:
     return {row["id"]: row["country"] for row in query(db, "SELECT id, country FROM sources")}
 
 
+def _unique(db: Path, rows: list[sqlite3.Row]) -> int:
+    """Resources among the rows: a record of a group (oerhub/groups.py) stands for it."""
+    group = {r["record_id"]: r["group_id"] for r in query(db, "SELECT * FROM record_groups")}
+    return len({group.get(r["id"], r["id"]) for r in rows})
+
+
 def expected_coverage(built: Built) -> dict[str, dict[str, Any]]:
     """Per country, every figure of the coverage report, from the rows themselves."""
     last = _last_runs(built.db)
@@ -165,6 +171,7 @@ def expected_coverage(built: Built) -> dict[str, dict[str, Any]]:
             "sources_ok": sum(1 for sid in sources
                               if sid in last and last[sid]["status"] == "ok"),
             "records": n,
+            "unique_resources": _unique(built.db, rows),
             "open_license_share": open_ / n if n else None,
             "restricted_share": restricted / n if n else None,
             "unknown_license_share": unknown / n if n else None,
@@ -230,7 +237,7 @@ def test_coverage_json_matches_the_catalogue(built):
     for row in rows:
         want = expected[row["country"]]
         for key in ("name", "cis_baltic", "sources", "sources_enabled", "sources_ok", "records",
-                    "last_ok_harvest"):
+                    "unique_resources", "last_ok_harvest"):
             assert row[key] == want[key], (row["country"], key)
         for key in ("open_license_share", "restricted_share", "unknown_license_share"):
             assert row[key] == pytest.approx(want[key]), (row["country"], key)
@@ -262,7 +269,7 @@ def test_coverage_csv_has_raw_figures(built):
     for row in rows:
         want = expected[row["country"]]
         assert row["name"] == want["name"]
-        for key in ("sources", "sources_enabled", "sources_ok", "records"):
+        for key in ("sources", "sources_enabled", "sources_ok", "records", "unique_resources"):
             assert row[key] == str(want[key]), (row["country"], key)
         for key in ("open_license_share", "restricted_share", "unknown_license_share"):
             assert row[key] == ("" if want[key] is None else f"{want[key]:.4f}")
@@ -280,23 +287,24 @@ def test_coverage_table_reads_well_in_a_terminal(built):
     lines = result.stdout.rstrip("\n").splitlines()
     expected = expected_coverage(built)
     assert cells(lines[0]) == ["country", "name", "sources", "enabled", "ok", "records",
-                               "open licence", "last ok harvest", "top languages", "top types"]
+                               "unique", "open licence", "last ok harvest", "top languages",
+                               "top types"]
     body = lines[1:1 + len(expected)]
     for line, (code, want) in zip(body, expected.items(), strict=True):
         n = want["records"]
         assert cells(line) == [
             code, want["name"], str(want["sources"]), str(want["sources_enabled"]),
-            str(want["sources_ok"]), f"{n:,}", pct(want["open_license_share"]),
-            when(want["last_ok_harvest"]), tops_text(want["top_languages"], n),
-            tops_text(want["top_resource_types"], n)], code
+            str(want["sources_ok"]), f"{n:,}", f"{want['unique_resources']:,}",
+            pct(want["open_license_share"]), when(want["last_ok_harvest"]),
+            tops_text(want["top_languages"], n), tops_text(want["top_resource_types"], n)], code
     ua = body[CIS_BALTIC.index("UA")]
     assert re.search(r"\b1,\d{3}\b", ua)  # thousands separator on a count >= 1,000
     assert "Ukraine" in ua and "Russian Federation" in body[CIS_BALTIC.index("RU")]
     # numbers right-aligned, text left-aligned: cells end (or start) under their header
     header = spans(lines[0])
     for line in body:
-        assert [end for _, end in spans(line)][2:6] == [end for _, end in header][2:6]
-        assert spans(line)[8][0] == header[8][0]
+        assert [end for _, end in spans(line)][2:7] == [end for _, end in header][2:7]
+        assert spans(line)[9][0] == header[9][0]
     assert set(lines[-2]) == {"-"}
     total = cells(lines[-1])
     everything = _rows(built.db)
@@ -305,8 +313,9 @@ def test_coverage_table_reads_well_in_a_terminal(built):
                          str(sum(w["sources_enabled"] for w in expected.values())),
                          str(sum(w["sources_ok"] for w in expected.values())),
                          f"{len(everything):,}"]
-    assert total[6] == pct(_mix(everything)[0] / len(everything))
-    assert total[8] == tops_text(_tops([r["language"] for r in everything], len(everything)),
+    assert total[6] == f"{_unique(built.db, everything):,}"
+    assert total[7] == pct(_mix(everything)[0] / len(everything))
+    assert total[9] == tops_text(_tops([r["language"] for r in everything], len(everything)),
                                  len(everything))
 
 
@@ -316,15 +325,16 @@ def test_coverage_markdown_is_a_github_table(built):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.rstrip("\n").splitlines()
     expected = expected_coverage(built)
-    assert lines[0] == ("| country | name | sources | enabled | ok | records | open licence | "
-                        "last ok harvest | top languages | top types |")
-    assert re.fullmatch(r"\|(?:-{3,}:?\|){10}", lines[1])
+    assert lines[0] == ("| country | name | sources | enabled | ok | records | unique | "
+                        "open licence | last ok harvest | top languages | top types |")
+    assert re.fullmatch(r"\|(?:-{3,}:?\|){11}", lines[1])
     assert len(lines) == 2 + len(expected) + 1
     for line, (code, want) in zip(lines[2:], expected.items()):
         parts = [p.strip() for p in line.strip("|").split("|")]
         n = want["records"]
         assert parts == [code, want["name"], str(want["sources"]),
                          str(want["sources_enabled"]), str(want["sources_ok"]), f"{n:,}",
+                         f"{want['unique_resources']:,}",
                          pct(want["open_license_share"]), when(want["last_ok_harvest"]),
                          tops_text(want["top_languages"], n),
                          tops_text(want["top_resource_types"], n)]
@@ -475,11 +485,12 @@ def test_a_report_costs_a_fixed_number_of_queries(built):
             "EXPLAIN QUERY PLAN " + report.LICENSE_MIX_BY_SOURCE_SQL, {"country": "UA"})]
     finally:
         conn.close()
-    # one query per figure family, however many countries and sources there are
-    assert coverage_queries <= 6 and country_queries <= 7 and quality_queries <= 2
+    # one query per figure family (unique resources one of them), however many countries and
+    # sources there are
+    assert coverage_queries <= 7 and country_queries <= 7 and quality_queries <= 2
     # a country's sources are read through an index on country, not by a full scan
-    assert any(re.search(r"USING (COVERING )?INDEX records_(live_)?country", step)
-               for step in plan), plan
+    assert any(re.search(r"USING (COVERING )?INDEX records_(country|live_\w+ \(deleted=\? AND "
+                         r"country=\?)", step) for step in plan), plan
 
 
 # --- bad input ---------------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""oerhub.schedule: the crontab line and the systemd units run `oerhub harvest --quiet` as written.
+"""oerhub.schedule: the crontab line and the systemd units run `oerhub harvest --quiet`, then
+`oerhub languages detect --quiet`, as written.
 
 Beyond reading the text, the crontab line is taken apart the way cron does it (five time fields,
-`%` handling) and its command run by /bin/sh; the service's ExecStart=, Environment= and
-WorkingDirectory= are unquoted by systemd's rules and run the same way. Both run a stand-in
-`oerhub` that records its arguments, directory and environment. The project directory's name
+`%` handling) and its command run by /bin/sh; the service's ExecStart=, ExecStopPost=,
+Environment= and WorkingDirectory= are unquoted by systemd's rules and run the same way (the
+stop-post command after the start command, whatever it returned). Both run a stand-in `oerhub`
+that records its arguments, directory and environment, and fails when told to: detection must
+run after a failed harvest, and the failure must still show. The project directory's name
 has a space, quotes, a `%`, a `$` and a backslash; systemd's program path has all but the quotes
 and the backslash, which systemd refuses there (so does `systemd_units`). `systemd-analyze
 verify` checks the units when the machine has it.
@@ -36,18 +39,39 @@ with open({record!r}, "a", encoding="utf-8") as out:
     out.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(),
                           "config": os.environ.get("OERHUB_CONFIG"),
                           "db": os.environ.get("OERHUB_DB")}}) + "\\n")
-print("oerhub: ua-test: failed: stand-in error", file=sys.stderr)
-sys.exit(1)
+code = {exits!r}.get(sys.argv[1] if len(sys.argv) > 1 else "", 0)
+if code:
+    print("oerhub: stand-in " + sys.argv[1] + " failed", file=sys.stderr)
+sys.exit(code)
 """
+HARVEST = ["harvest", "--quiet"]
+DETECT = ["languages", "detect", "--quiet"]
+# Which commands the stand-in fails, with what exit status: none, the harvest (1: a source
+# failed; 2: usage), detection, both.
+FAILURES = [{}, {"harvest": 1}, {"harvest": 2}, {"languages": 1}, {"harvest": 1, "languages": 1}]
 
 
-def fake_oerhub(directory: Path, record: Path) -> Path:
-    """An executable `oerhub` that records how it was run, prints an error and exits 1."""
+def fake_oerhub(directory: Path, record: Path, exits: dict[str, int] | None = None) -> Path:
+    """An executable `oerhub` that records how it was run and succeeds silently, except for a
+    command (its first argument) in `exits`: that one prints an error and exits with its status."""
     directory.mkdir(parents=True, exist_ok=True)
     script = directory / "oerhub"
-    script.write_text(FAKE.format(python=sys.executable, record=str(record)), encoding="utf-8")
+    script.write_text(FAKE.format(python=sys.executable, record=str(record), exits=exits or {}),
+                      encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+def expected_runs(cwd: Path, config: Path, db: Path) -> list[dict[str, object]]:
+    """The stand-in run twice, harvest then detection, each from `cwd` with both variables."""
+    return [{"argv": argv, "cwd": str(cwd), "config": str(config), "db": str(db)}
+            for argv in (HARVEST, DETECT)]
+
+
+def errors(exits: dict[str, int]) -> str:
+    """What the stand-in prints, in run order, when the commands in `exits` fail."""
+    return "".join(f"oerhub: stand-in {command} failed\n"
+                   for command in ("harvest", "languages") if exits.get(command))
 
 
 def records(record: Path) -> list[dict[str, object]]:
@@ -118,6 +142,13 @@ def cron_job(line: str) -> tuple[list[str], str]:
     return fields[:5], "".join(command)
 
 
+def sh_words(command: str) -> list[str]:
+    """The shell's words and operators (`&&`, `;`, `|`, `>&`) of a command, unquoted."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    return list(lexer)
+
+
 def cron_lines(text: str) -> tuple[list[str], list[str]]:
     lines = text.splitlines()
     return ([line for line in lines if line.startswith("#")],
@@ -131,9 +162,10 @@ def test_each_crontab_line_is_five_fields_then_the_command(project, at):
     assert len(comments) == 1 and len(jobs) == 1
     fields, command = cron_job(jobs[0])
     assert fields == [str(at[1]), str(at[0]), "*", "*", "*"]
-    words = shlex.split(command)
-    program = words.index(str(project / ".venv/bin/oerhub"))
-    assert words[program + 1:program + 3] == ["harvest", "--quiet"]
+    words = sh_words(command)
+    program = str(project / ".venv/bin/oerhub")
+    group = words[words.index("{"):words.index("}") + 1]
+    assert group == ["{", program, *HARVEST, ";", program, *DETECT, ";", "}"]
 
 
 def test_default_time_is_off_peak_and_off_the_hour():
@@ -151,37 +183,44 @@ def test_crontab_line_has_absolute_paths_and_says_how_to_install(tmp_path):
     (comment,), (job,) = cron_lines(text)
 
     assert "crontab -e" in comment and "/srv/oerhub/../var/harvest.log" in comment
-    assert job == ("17 3 * * * cd /srv/oerhub && OERHUB_CONFIG=/srv/oerhub/config/sources.toml "
-                   "OERHUB_DB=/srv/oerhub/../var/oerhub.db /srv/oerhub/.venv/bin/oerhub harvest "
-                   "--quiet 2>&1 | tee -a /srv/oerhub/../var/harvest.log")
+    assert job == ("17 3 * * * cd /srv/oerhub && export "
+                   "OERHUB_CONFIG=/srv/oerhub/config/sources.toml "
+                   "OERHUB_DB=/srv/oerhub/../var/oerhub.db && "
+                   "{ /srv/oerhub/.venv/bin/oerhub harvest --quiet; "
+                   "/srv/oerhub/.venv/bin/oerhub languages detect --quiet; } "
+                   "2>&1 | tee -a /srv/oerhub/../var/harvest.log")
 
 
 def test_crontab_quotes_a_path_with_spaces_and_escapes_cron_percent(project):
     _, (job,) = cron_lines(entry(project))
     _, command = cron_job(job)
-    words = shlex.split(command)
+    program = str(project / ".venv/bin/oerhub")
 
-    assert words[:3] == ["cd", str(project), "&&"]
-    assert f"OERHUB_CONFIG={project / 'config/sources.toml'}" in words
-    assert f"OERHUB_DB={project / 'data/oerhub.db'}" in words
-    assert words[-2:] == ["-a", str(project / "data/harvest.log")]
-    assert "50\\%" in job  # escaped for cron, where a bare % ends the command
+    assert sh_words(command) == [
+        "cd", str(project), "&&",
+        "export", f"OERHUB_CONFIG={project / 'config/sources.toml'}",
+        f"OERHUB_DB={project / 'data/oerhub.db'}", "&&",
+        "{", program, *HARVEST, ";", program, *DETECT, ";", "}",
+        "2", ">&", "1", "|", "tee", "-a", str(project / "data/harvest.log")]
+    assert job.count("50\\%") == 6  # escaped for cron, where a bare % ends the command
 
 
-def test_crontab_command_runs_oerhub_harvest_quiet_as_cron_would(project, tmp_path):
+@pytest.mark.parametrize("exits", FAILURES, ids=repr)
+def test_crontab_command_runs_harvest_then_detection_as_cron_would(project, tmp_path, exits):
+    fake_oerhub(project / ".venv" / "bin", tmp_path / "runs.jsonl", exits)
     _, (job,) = cron_lines(entry(project))
     _, command = cron_job(job)
 
     mailed = subprocess.run(["/bin/sh", "-c", command], cwd="/", env=CRON_ENV,
                             capture_output=True, text=True, timeout=60)
 
-    (run,) = records(tmp_path / "runs.jsonl")
-    assert run == {"argv": ["harvest", "--quiet"], "cwd": str(project),
-                   "config": str(project / "config/sources.toml"),
-                   "db": str(project / "data/oerhub.db")}
-    error = "oerhub: ua-test: failed: stand-in error\n"
-    assert mailed.stdout == error and mailed.stderr == ""  # cron mails the error...
+    # detection runs, after the harvest, even when the harvest failed
+    assert records(tmp_path / "runs.jsonl") == expected_runs(
+        project, project / "config/sources.toml", project / "data/oerhub.db")
+    error = errors(exits)
+    assert mailed.stdout == error and mailed.stderr == ""  # cron mails each error...
     assert (project / "data/harvest.log").read_text(encoding="utf-8") == error  # ...and logs it
+    assert ("harvest" in error) == bool(exits.get("harvest"))
 
 
 def test_backslash_before_percent_cannot_go_into_a_crontab(tmp_path):
@@ -240,6 +279,9 @@ def test_units_have_their_install_paths_and_key_lines(project, program):
     assert list(found) == ["oerhub-harvest.service", "oerhub-harvest.timer"]
     service = dict(settings(found["oerhub-harvest.service"], "Service"))
     assert service["Type"] == "oneshot" and service["Nice"] == "10" and service["User"] == "oer"
+    assert service["TimeoutStopSec"] == "1h"  # bounds detection, ExecStopPost=; 90 s is too short
+    assert [key for key, _ in settings(found["oerhub-harvest.service"], "Service")
+            if key.startswith("Exec")] == ["ExecStart", "ExecStopPost"]
     assert service["WorkingDirectory"].replace("%%", "%") == str(project)
     assert Path(service["WorkingDirectory"]).is_absolute()
     timer = dict(settings(found["oerhub-harvest.timer"], "Timer"))
@@ -281,26 +323,57 @@ def test_service_quotes_paths_by_systemd_rules(project, program):
         [f"OERHUB_CONFIG={project / 'config/sources.toml'}"],
         [f"OERHUB_DB={project / 'data/oerhub.db'}"]]
     assert unquote(exec_start, exec_line=True) == [str(program), "harvest", "--quiet"]
+    exec_stop_post = service["ExecStopPost"]
+    assert exec_stop_post == f'"{str(program).replace("%", "%%")}" languages detect --quiet'
+    assert unquote(exec_stop_post, exec_line=True) == [str(program), *DETECT]
 
 
-def test_service_runs_oerhub_harvest_quiet_as_systemd_would(project, program, tmp_path):
-    pairs = settings(split_units(units(project, program))["oerhub-harvest.service"], "Service")
+def run_service(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """Run a oneshot service's [Service] settings as systemd does: ExecStart= lines in order
+    until one fails, then ExecStopPost= lines whatever happened; a command prefixed `-` cannot
+    fail the service. Returns the service's result ("success" or "exit-code": the first
+    failure is kept) and what the commands printed to stderr (the journal)."""
     env = {"PATH": "/usr/bin:/bin"}
     for key, value in pairs:
         if key == "Environment":
             for assignment in unquote(value, exec_line=False):
                 name, _, val = assignment.partition("=")
                 env[name] = val
-    service = dict(pairs)
-    argv = unquote(service["ExecStart"], exec_line=True)
+    cwd = dict(pairs)["WorkingDirectory"].replace("%%", "%")
+    result, journal = "success", ""
 
-    subprocess.run(argv, cwd=service["WorkingDirectory"].replace("%%", "%"), env=env,
-                   capture_output=True, timeout=60)
+    def run(value: str) -> bool:
+        nonlocal result, journal
+        prefix = re.match(r"[-@:+!]*", value)[0]
+        done = subprocess.run(unquote(value[len(prefix):], exec_line=True), cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=60)
+        journal += done.stderr
+        failed = done.returncode != 0 and "-" not in prefix
+        if failed and result == "success":
+            result = "exit-code"
+        return not failed
 
-    (run,) = records(tmp_path / "runs.jsonl")
-    assert run == {"argv": ["harvest", "--quiet"], "cwd": str(project),
-                   "config": str(project / "config/sources.toml"),
-                   "db": str(project / "data/oerhub.db")}
+    for value in [value for key, value in pairs if key == "ExecStart"]:
+        if not run(value):
+            break
+    for value in [value for key, value in pairs if key == "ExecStopPost"]:
+        run(value)
+    return result, journal
+
+
+@pytest.mark.parametrize("exits", FAILURES, ids=repr)
+def test_service_runs_harvest_then_detection_as_systemd_would(project, program, tmp_path,
+                                                              exits):
+    fake_oerhub(program.parent, tmp_path / "runs.jsonl", exits)
+    pairs = settings(split_units(units(project, program))["oerhub-harvest.service"], "Service")
+
+    result, journal = run_service(pairs)
+
+    # detection runs, after the harvest, even when the harvest failed
+    assert records(tmp_path / "runs.jsonl") == expected_runs(
+        project, project / "config/sources.toml", project / "data/oerhub.db")
+    assert journal == errors(exits)
+    assert result == ("exit-code" if exits else "success")  # `systemctl status` shows failed
 
 
 def test_service_with_python_fallback_runs_the_module(tmp_path):
@@ -309,6 +382,8 @@ def test_service_with_python_fallback_runs_the_module(tmp_path):
         config=Path("c.toml"), db=Path("d.db")))["oerhub-harvest.service"], "Service"))
 
     assert service["ExecStart"] == '"/opt/py env/bin/python" -m oerhub.cli harvest --quiet'
+    assert service["ExecStopPost"] == (
+        '"/opt/py env/bin/python" -m oerhub.cli languages detect --quiet')
 
 
 @pytest.mark.parametrize("name", ["o'brien", 'quote"d', "back\\slash"])

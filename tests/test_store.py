@@ -97,3 +97,118 @@ def test_web_records_without_a_date_are_compared_by_their_raw_metadata(tmp_path)
         assert state.pages["http://w/1"].etag == '"a"'
         assert state.pages["http://w/1"].identifiers == ("http://w/1",)
         assert catalogue.state("ua-w").pages == {}  # OAI-PMH sources do not load them
+
+
+# --- the batched writes (issue 6) ---------------------------------------------------------
+
+
+def _catalogue_with_source(path):
+    catalogue = Catalogue(path)
+    catalogue.conn.execute("INSERT INTO sources (id, name, country, protocol, url) "
+                           "VALUES ('ua-x', 'X', 'UA', 'oai-pmh', 'http://x/oai')")
+    return catalogue
+
+
+def _store(catalogue, records, run=None):
+    from oerhub.models import RawRecord
+
+    run = run or catalogue.start_run("ua-x", "full", None)
+    raws = [RawRecord("ua-x", r.identifier, r.datestamp, r.deleted, "oai_dc",
+                      None if r.deleted else f"<x>{r.title}</x>") for r in records]
+    counts = catalogue.store_batch(run, "ua-x", records, raws, None, 1, 1)
+    return run, (counts.new, counts.updated, counts.deleted, counts.unchanged)
+
+
+def _subjects(catalogue):
+    return sorted(catalogue.conn.execute(
+        "SELECT r.identifier, s.subject FROM record_subjects s JOIN records r "
+        "ON r.id = s.record_id").fetchall())
+
+
+def _search(catalogue, word):
+    return sorted(row[0] for row in catalogue.conn.execute(
+        "SELECT r.identifier FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+        "WHERE records_fts MATCH ?", (word,)))
+
+
+def test_batches_keep_search_and_subjects_in_step_with_the_records(tmp_path):
+    from oerhub.models import Record
+
+    with _catalogue_with_source(tmp_path / "c.db") as catalogue:
+        first = [Record("ua-x", f"oai:{n}", "2024-01-01", title=f"Хімія {n}",
+                        subjects=["хімія", f"тема {n}"]) for n in range(3)]
+        _, counts = _store(catalogue, first)
+        assert counts == (3, 0, 0, 0)
+        ids = [row[0] for row in catalogue.conn.execute("SELECT id FROM records ORDER BY id")]
+        assert ids == [1, 2, 3]  # the ids SQLite itself would have given
+        assert _search(catalogue, "хімія") == ["oai:0", "oai:1", "oai:2"]
+        assert len(_subjects(catalogue)) == 6
+
+        changed = [Record("ua-x", "oai:1", "2024-02-01", title="Фізика", subjects=["фізика"]),
+                   Record("ua-x", "oai:2", "2024-01-01", title="Хімія 2",
+                          subjects=["хімія", "тема 2"]),
+                   Record("ua-x", "oai:3", "2024-02-01", title="Хімія 3")]
+        run, counts = _store(catalogue, changed)
+        assert counts == (1, 1, 0, 1)
+        assert _search(catalogue, "хімія") == ["oai:0", "oai:2", "oai:3"]
+        assert _search(catalogue, "фізика") == ["oai:1"]
+        assert ("oai:1", "фізика") in _subjects(catalogue)
+        assert ("oai:1", "хімія") not in _subjects(catalogue)
+        catalogue.finish_run(run, "ua-x", "ok")
+
+        run, counts = _store(catalogue, [Record("ua-x", "oai:0", "2024-03-01", deleted=True)])
+        assert counts == (0, 0, 1, 0)
+        assert catalogue.finish_run(run, "ua-x", "ok", max_deletions=1.0) == "ok"
+        assert "oai:0" not in {identifier for identifier, _ in _subjects(catalogue)}
+        assert _search(catalogue, "хімія") == ["oai:0", "oai:2", "oai:3"]  # tombstones: as before
+
+
+def test_a_page_listing_a_record_twice_is_stored_as_before(tmp_path):
+    from oerhub.models import Record
+
+    with _catalogue_with_source(tmp_path / "c.db") as catalogue:
+        twice = [Record("ua-x", "oai:1", "2024-01-01", title="Перша", subjects=["a"]),
+                 Record("ua-x", "oai:2", "2024-01-01", title="Друга"),
+                 Record("ua-x", "oai:1", "2024-01-02", title="Оновлена", subjects=["b"])]
+        _, counts = _store(catalogue, twice)
+        assert counts == (3, 0, 0, 0)  # each copy counted, as one record at a time did
+        assert catalogue.count("records") == 2
+        assert _search(catalogue, "оновлена") == ["oai:1"]
+        assert _search(catalogue, "перша") == []
+        assert _subjects(catalogue) == [("oai:1", "b")]
+
+
+def test_a_schema_6_catalogue_gets_subjects_and_batched_search_in_place(tmp_path):
+    """Schema 6 kept the index in step with a trigger per inserted row; 7 drops that one."""
+    from oerhub.models import Record
+
+    db = tmp_path / "old.db"
+    with _catalogue_with_source(db) as catalogue:
+        _store(catalogue, [Record("ua-x", "oai:1", "2024-01-01", title="Хімія",
+                                  subjects=["хімія", "органічна"])])
+        conn = catalogue.conn
+        conn.execute("DELETE FROM record_subjects")
+        conn.execute("DROP TABLE record_subjects")
+        conn.execute("DROP TRIGGER records_au")
+        conn.execute('CREATE TRIGGER "records_ai" AFTER INSERT ON "records" BEGIN INSERT INTO '
+                     '"records_fts" (rowid, "title", "description", "subjects", "creators") '
+                     'VALUES (new.rowid, new."title", new."description", new."subjects", '
+                     'new."creators"); END')
+        conn.execute('CREATE TRIGGER "records_au" AFTER UPDATE ON "records" BEGIN INSERT INTO '
+                     '"records_fts" ("records_fts", rowid, "title", "description", "subjects", '
+                     '"creators") VALUES(\'delete\', old.rowid, old."title", old."description", '
+                     'old."subjects", old."creators"); INSERT INTO "records_fts" (rowid, "title", '
+                     '"description", "subjects", "creators") VALUES (new.rowid, new."title", '
+                     'new."description", new."subjects", new."creators"); END')
+        conn.execute("PRAGMA user_version = 6")
+
+    with Catalogue(db) as catalogue:
+        triggers = {row[0] for row in catalogue.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE "
+            "'records_search%'")}  # (the script-aware index keeps its own, on update/delete)
+        assert triggers == {"records_ad", "records_au"}  # no trigger per inserted row
+        assert _subjects(catalogue) == [("oai:1", "органічна"), ("oai:1", "хімія")]
+        _store(catalogue, [Record("ua-x", "oai:2", "2024-01-01", title="Хімія 2")])
+        assert _search(catalogue, "хімія") == ["oai:1", "oai:2"]  # each row indexed once
+        assert catalogue.conn.execute(
+            "INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)") is not None

@@ -1,0 +1,39 @@
+"""What is computed across stored records after a harvest, never while harvesting.
+
+Each step reads the catalogue, computes in Python and writes through the store (the only SQL
+writer), for the records that changed since it last ran; `oerhub harvest` runs every step once
+all sources are done, so harvesting stays as fast as storing. A step's failure is reported and
+does not undo the harvest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from oerhub.store import Catalogue
+
+# name -> step(catalogue) -> one line saying what it did. Filled by the enrichment modules.
+STEPS: dict[str, Callable[[Catalogue], str]] = {}
+# Steps `oerhub harvest` leaves to their own command, scheduled after it: language detection
+# loads about 400 MB of models, four times what a harvest needs, so it runs as
+# `oerhub languages detect` (oerhub schedule chains it after the harvest).
+OWN_COMMAND = ("languages",)
+
+
+def enrich(catalogue: Catalogue, only: tuple[str, ...] = (),
+           skip: tuple[str, ...] = ()) -> list[str]:
+    """Run every step (or the named ones, less `skip`) in order; one line each, failures too."""
+    lines = []
+    for name, step in STEPS.items():
+        if (only and name not in only) or name in skip:
+            continue
+        try:
+            lines.append(f"{name}: {step(catalogue)}")
+        except Exception as exc:  # a step is an extra: the harvest itself is stored and done
+            lines.append(f"{name}: failed: {type(exc).__name__}: {exc}")
+    return lines
+
+
+from oerhub import groups  # noqa: E402,F401 (registers the duplicates step)
+from oerhub import translit  # noqa: E402,F401 (registers the search step)
+from oerhub import detect  # noqa: E402,F401 (registers the languages step)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from oerhub.models import Record
-from oerhub.normalize import cached
+from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
 from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 
@@ -75,48 +75,15 @@ def map_into(element: Any, record: Record) -> None:
     values, links = dc_values(element)
     get = values.get
 
-    record.title = _first_clean(get("title", []))
-    record.description = _first_clean(get("description", []) + get("abstract", []))
+    record.title = first_clean(get("title", []))
+    record.description = first_clean(get("description", []) + get("abstract", []))
     record.creators = unique(clean_text(v) for v in get("creator", []))
     record.subjects = unique(clean_text(part) for value in get("subject", [])
                               for part in _SUBJECT_SPLIT.split(value))
-    record.publisher = _first_clean(get("publisher", []))
-    record.date = _pick_date(get("issued", []) + get("date", []) + get("created", []))
+    record.publisher = first_clean(get("publisher", []))
+    record.date = pick_date(get("issued", []) + get("date", []) + get("created", []))
     record.identifiers = unique(clean_text(v) for v in get("identifier", []))
     record.url = best_url(links)
-
-    languages = get("language", [])
-    record.language_raw = "; ".join(languages) or None
-    found = [code for value in languages for code in cached.languages(value)]
-    record.language = found[0] if found else None
-
-    rights = get("rights", []) + get("license", []) + get("accessRights", [])
-    record.license_raw = "; ".join(rights) or None
-    licence = cached.pick_license(rights)
-    record.license, record.license_url, record.access = licence.spdx, licence.url, licence.access
-
-    types = get("type", [])
-    record.resource_type_raw = "; ".join(types) or None
-    record.resource_type = cached.pick_resource_type(types)
-
-    levels = get("educationLevel", []) + get("audience", [])
-    record.education_level_raw = "; ".join(levels) or None
-    record.education_level = sorted({lvl for v in levels for lvl in cached.education_levels(v)})
-
-
-def _first_clean(values: list[str]) -> str | None:
-    for value in values:
-        cleaned = clean_text(value)
-        if cleaned:
-            return cleaned
-    return None
-
-
-
-def _pick_date(values: list[str]) -> str | None:
-    """DSpace lists accession timestamps beside the issue date; prefer a date without a time."""
-    normalised = [d for d in (cached.date(v) for v in values) if d]
-    for value in normalised:
-        if "T" not in value:
-            return value
-    return normalised[0] if normalised else None
+    set_controlled(record, get("language", []),
+                   get("rights", []) + get("license", []) + get("accessRights", []),
+                   get("type", []), get("educationLevel", []) + get("audience", []))

@@ -25,7 +25,7 @@ import feedparser
 
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
 from harvesters.web import FEED_ACCEPT, Fetched, PageLimitReached, WebFetcher, absolute
-from harvesters.xml_body import clean_xml_bytes
+from harvesters.xml_body import clean_xml_bytes, html_title
 from oerhub.config import Source
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
@@ -37,7 +37,6 @@ BATCH = 100  # records per stored batch
 PROTOCOL = "feed"
 FORMAT = "feed"
 HEAD, BACKFILL = "head", "backfill"  # the newest pages / pages a cut run did not reach
-_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html)",
                          re.I | re.S)
 
@@ -193,8 +192,7 @@ def parse_feed(fetched: Fetched) -> Any:
     """feedparser's reading of a fetched body (never a URL), or ExtractionFailed."""
     body = fetched.response.body
     if _HTML_START.match(body[:2048]):
-        title = _HTML_TITLE.search(body[:65536])
-        shown = " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""
+        shown = html_title(body)
         raise ExtractionFailed(f"{fetched.url} answered with an HTML page"
                                f"{f' titled {shown!r}' if shown else ''}, not the RSS or Atom "
                                "feed expected (<rss>, <feed> or <rdf:RDF>)")

@@ -17,7 +17,6 @@ starts again at the first page.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,6 +33,7 @@ from harvesters.adapters import (
 )
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
 from harvesters.web import JSON_ACCEPT, Fetched, PageLimitReached, WebFetcher, absolute
+from harvesters.xml_body import html_title
 from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
@@ -42,7 +42,6 @@ from oerhub.normalize.dates import normalize_datestamp, utc_now
 
 BATCH = 100  # records per stored batch
 PROTOCOL = "json-api"
-_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 @dataclass
@@ -284,8 +283,7 @@ def parse_json(fetched: Fetched, adapter: Adapter) -> Mapping[str, Any]:
     expected = f"the JSON list page of the {adapter.platform} (adapter {adapter.name!r})"
     head = body.lstrip()[:512].lower()
     if head.startswith(b"<"):
-        title = _HTML_TITLE.search(body[:65536])
-        shown = " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""
+        shown = html_title(body)
         kind = "an HTML page" if b"<html" in head or b"<!doctype" in head else "XML"
         raise ExtractionFailed(f"{fetched.url} answered with {kind}"
                                f"{f' titled {shown!r}' if shown else ''}, not {expected}")

@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from harvesters.base import Batch, CheckResult, HarvestState
-from harvesters.xml_body import clean_xml_bytes
+from harvesters.xml_body import clean_xml_bytes, html_title
 from oerhub.config import Source
 from oerhub.errors import (
     BadResumptionToken,
@@ -47,7 +47,6 @@ _PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "hug
 _STRICT = etree.XMLParser(**_PARSE)
 _RECOVER = etree.XMLParser(**_PARSE, recover=True)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.I | re.S)
-_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 _ROOT, _RESPONSE_DATE, _ERROR, _RECORD, _TOKEN = _TAGS = (
     f"{OAI}OAI-PMH", f"{OAI}responseDate", f"{OAI}error", f"{OAI}record", f"{OAI}resumptionToken")
 _HEADER, _METADATA, _IDENTIFIER, _DATESTAMP, _SET_SPEC = (
@@ -384,8 +383,7 @@ def prepare_body(response: Response) -> bytes:
     """Clean UTF-8 XML from an answer, or an error that says what came back instead."""
     body = response.body
     if _HTML_START.match(body[:2048]):
-        title = _HTML_TITLE.search(body[:65536])
-        shown = " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""
+        shown = html_title(body)
         raise NotOaiResponse(
             f"{response.url} answered HTTP {response.status} with an HTML page"
             f"{f' titled {shown!r}' if shown else ''}, not OAI-PMH XML")

@@ -105,3 +105,13 @@ def _finish(text: str) -> bytes:
 def _set_declaration(body: bytes) -> bytes:
     """Make the XML declaration (if any) say UTF-8, so lxml reads the bytes we give it."""
     return _DECL.sub(rb"\1\2UTF-8\2", body, count=1)
+
+
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def html_title(body: bytes) -> str:
+    """The <title> of an HTML page served where data was expected, for the error message:
+    whitespace collapsed, at most 120 characters; empty when it has none."""
+    title = _HTML_TITLE.search(body[:65536])
+    return " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""

@@ -30,7 +30,6 @@ Everything happens in one transaction: an interrupted step leaves the catalogue 
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,7 +40,7 @@ from typing import Any
 from oerhub import dedupe
 from oerhub.dedupe import POINTS, SAME, VERSION, RecordFacts, record_keys, relations_from_raw
 from oerhub.normalize.dates import utc_now
-from oerhub.store import Catalogue
+from oerhub.store import Catalogue, json_strings
 
 STEP = "duplicates"
 # Bump when oerhub/dedupe.py's keys change: the next run keys every record again.
@@ -139,19 +138,11 @@ def _changed(catalogue: Catalogue, since: str | None
         if not rows:
             return
         yield [(record_id, None if deleted else RecordFacts(
-                    record_id, source_id, title, language, url, _json_list(identifiers),
-                    _json_list(creators), relations_from_raw(raw)))
+                    record_id, source_id, title, language, url, json_strings(identifiers),
+                    json_strings(creators), relations_from_raw(raw)))
                for (record_id, source_id, deleted, title, language, url, identifiers, creators,
                     raw) in rows]
         last = rows[-1][0]
-
-
-def _json_list(text: str | None) -> list[str]:
-    try:
-        values = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:

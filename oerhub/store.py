@@ -1075,6 +1075,16 @@ def record_values(record: Record) -> tuple[Any, ...]:
             _json_list(record.identifiers), _json_list(record.sets), record.format)
 
 
+def json_strings(text: str | None) -> list[str]:
+    """The strings of a stored JSON array column (subjects, creators, identifiers…); a
+    value that is not a JSON array reads as none."""
+    try:
+        values = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
 def _json_list(values: Any) -> str:
     return _JSON(list(values)) if values else "[]"
 

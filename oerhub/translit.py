@@ -29,7 +29,6 @@ Datasette's search box sends the words as typed, so the index holds the forms us
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import unicodedata
@@ -40,7 +39,7 @@ import translitua
 from anyascii import anyascii
 
 from oerhub.enrich import STEPS
-from oerhub.store import Catalogue
+from oerhub.store import Catalogue, json_strings
 
 # Bumped whenever the folding changes: the step then folds every record again.
 FOLDING_VERSION = 1
@@ -466,14 +465,6 @@ def _sorted_forms(word: str, language: str | None, reading: str | None) -> tuple
     return tuple(sorted(word_forms(word, language, reading)))
 
 
-def _json_list(text: str | None) -> list[str]:
-    try:
-        values = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
-
-
 # --- the enrichment step --------------------------------------------------------------------
 
 
@@ -497,14 +488,14 @@ def update_search(catalogue: Catalogue) -> tuple[int, int]:
     while stale := catalogue.search_stale(BATCH):
         catalogue.search_forget([
             (row[0], row[1], row[2], row[3], row[4],
-             fold(row[1], _json_list(row[3]), _json_list(row[4]), row[5], row[6])
+             fold(row[1], json_strings(row[3]), json_strings(row[4]), row[5], row[6])
              if row[7] else "") for row in stale])
         removed += sum(1 for row in stale if not row[8])
     folded = 0
     after = 0
     while rows := catalogue.search_unindexed(after, BATCH):
         catalogue.search_store([
-            (row[0], fold(row[1], _json_list(row[2]), _json_list(row[3]), row[4], row[5]))
+            (row[0], fold(row[1], json_strings(row[2]), json_strings(row[3]), row[4], row[5]))
             for row in rows])
         folded += len(rows)
         after = rows[-1][0]

@@ -124,12 +124,16 @@ WITHOUT_ENRICHMENT = False
 class Run:
     seconds: float
     peak_rss: int  # bytes, the child's own ru_maxrss
+    # bytes: the largest sum of PSS over the command and every process under it (its worker
+    # processes), sampled every 50 ms; 0 unless asked for
+    peak_tree: int = 0
     # What the catalogue says the harvest runs themselves took (harvest_runs.seconds of the
     # latest run of each source): the command less start-up and the enrichment steps after it.
     run_seconds: float = 0.0
 
 
-def run_harvest(directory: Path, url: str, *extra: str, source_id: str = "ua-bench") -> Run:
+def run_harvest(directory: Path, url: str, *extra: str, source_id: str = "ua-bench",
+                tree: bool = False) -> Run:
     """`oerhub harvest` of one source into directory/oerhub.db, in a child process."""
     config = directory / "sources.toml"
     if not config.exists():
@@ -143,7 +147,7 @@ def run_harvest(directory: Path, url: str, *extra: str, source_id: str = "ua-ben
     if WITHOUT_ENRICHMENT:  # the harvest path alone: the steps after it replaced by nothing
         command = [sys.executable, "-c", "import oerhub.harvest as h; h.enrich = lambda *a, **k: "
                    "[]; from oerhub.cli import main; main()"]
-    run = run_child([*command, "harvest", "--quiet", *extra], env)
+    run = run_child([*command, "harvest", "--quiet", *extra], env, tree=tree)
     conn = sqlite3.connect(db)
     try:
         run.run_seconds = conn.execute(
@@ -171,21 +175,63 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 """
 
 
-def run_child(command: list[str], env: dict[str, str] | None = None) -> Run:
+def run_child(command: list[str], env: dict[str, str] | None = None,
+              tree: bool = False) -> Run:
     """Run a command; its wall time and its peak resident memory (ru_maxrss from wait4, not
-    polling: the largest of the command and the processes it waited for)."""
+    polling: the largest of the command and the processes it waited for). With `tree`, also
+    the peak of the whole process tree's proportional set size (shared pages counted once),
+    sampled: what the command and its worker processes hold together."""
     started = time.monotonic()
-    process = subprocess.run([sys.executable, "-c", LAUNCHER, *command], env=env,
-                             capture_output=True)
+    process = subprocess.Popen([sys.executable, "-c", LAUNCHER, *command], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = [0]
+    sampler = None
+    if tree:
+        sampler = threading.Thread(target=_sample_tree, args=(process, peak), daemon=True)
+        sampler.start()
+    out, err = process.communicate()
     seconds = time.monotonic() - started
+    if sampler is not None:
+        sampler.join()
     try:
-        code, maxrss = (int(n) for n in process.stdout.split())
+        code, maxrss = (int(n) for n in out.split())
     except ValueError:
         code, maxrss = process.returncode or 1, 0
     if code != 0:
         raise RuntimeError(f"{' '.join(command[-3:])} failed ({code}): "
-                           f"{process.stderr.decode(errors='replace')[-2000:]}")
-    return Run(seconds, maxrss * 1024)
+                           f"{err.decode(errors='replace')[-2000:]}")
+    return Run(seconds, maxrss * 1024, peak_tree=peak[0])
+
+
+def _sample_tree(process: subprocess.Popen[bytes], peak: list[int]) -> None:
+    """Every 50 ms, the PSS of every process under `process` (Linux /proc), summed."""
+    while process.poll() is None:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        under = {process.pid}
+        grew = True
+        while grew:
+            more = {pid for pid, parent in parents.items() if parent in under} - under
+            grew = bool(more)
+            under |= more
+        under.discard(process.pid)  # the launcher itself is not the command
+        total = 0
+        for pid in under:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            except OSError:
+                continue
+        peak[0] = max(peak[0], total)
+        time.sleep(0.05)
 
 
 @dataclass

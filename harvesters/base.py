@@ -8,7 +8,8 @@ between two batches resumes after the last one it stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -53,7 +54,9 @@ class Batch:
     """One unit of work committed atomically: records plus where to resume after them.
 
     `element` optionally carries each record's parsed metadata (same order as `records`),
-    so the normaliser need not parse the XML a second time.
+    so the normaliser need not parse the XML a second time; `prepared`, what the pipeline's
+    `prepare` made of each record in a worker process (the normalised records), when the
+    batch was read there.
     """
 
     records: list[RawRecord]
@@ -61,6 +64,23 @@ class Batch:
     elements: list[Any] = field(default_factory=list)
     pages: list[PageState] = field(default_factory=list)  # web pages fetched for this batch
     skipped: int = 0  # records known unchanged and so not fetched again (counted as unchanged)
+    prepared: list[Any] | None = None
+
+
+# What the harvest pipeline makes of a sub-batch while its parsed metadata is at hand (it
+# normalises): (records, their metadata elements) -> one value per record.
+Prepare = Callable[[list[RawRecord], list[Any]], list[Any]]
+
+
+@dataclass(frozen=True)
+class Workers:
+    """Worker processes a harvester may read its answers in (oerhub/workers.py): the pool,
+    the pipeline's `prepare` applied there to each sub-batch (its results come back in
+    Batch.prepared), and the size under which an answer is read where it arrived."""
+
+    pool: Executor
+    prepare: Prepare
+    min_bytes: int = 0
 
 
 @dataclass

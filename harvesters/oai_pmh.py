@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
+from xml.sax.saxutils import unescape
 
 from lxml import etree
 
-from harvesters.base import Batch, CheckResult, HarvestState
+from harvesters.base import Batch, CheckResult, HarvestState, Prepare, Workers
 from harvesters.xml_body import clean_xml_bytes, html_title
 from oerhub.config import Source
 from oerhub.errors import (
@@ -46,6 +48,9 @@ MAX_EMPTY_PAGES = 3  # pages in a row with no record but a token: the server is 
 _PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True}
 _STRICT = etree.XMLParser(**_PARSE)
 _RECOVER = etree.XMLParser(**_PARSE, recover=True)
+_TOKEN_PEEK = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>([^<]*)</(?:[\w.-]+:)?resumptionToken\s*>")
+_HAS_RECORD = re.compile(rb"<(?:[\w.-]+:)?record[\s>]")
+_HAS_ERROR = re.compile(rb"<(?:[\w.-]+:)?error[\s>]")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.I | re.S)
 _ROOT, _RESPONSE_DATE, _ERROR, _RECORD, _TOKEN = _TAGS = (
     f"{OAI}OAI-PMH", f"{OAI}responseDate", f"{OAI}error", f"{OAI}record", f"{OAI}resumptionToken")
@@ -133,6 +138,79 @@ class Page:
             raise NotOaiResponse(f"{self.url}: the answer is XML but not OAI-PMH")
 
 
+@dataclass
+class PageRead:
+    """What one ListRecords answer holds: its records in sub-batches, each with what `prepare`
+    made of them (or their parsed metadata), then the token, errors and warnings."""
+
+    batches: list[tuple[list[RawRecord], list[Any]]] = field(default_factory=list)
+    count: int = 0  # records listed, those skipped for want of an identifier included
+    token: str | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    response_date: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    listed: bool = False  # the answer has a <ListRecords> element
+
+
+def iter_page(body: bytes, url: str, prefix: str, source_id: str, read: PageRead,
+              prepare: Prepare | None = None) -> Iterator[tuple[list[RawRecord], list[Any]]]:
+    """The records of a ListRecords answer in sub-batches of SUB_BATCH, as it is read (memory
+    holds one sub-batch, however long the page); `read` is filled in as it goes and complete
+    at the end."""
+    page = Page(url=url, body=body)
+    records: list[RawRecord] = []
+    elements: list[Any] = []
+
+    def handed_on() -> tuple[list[RawRecord], list[Any]]:
+        return records, prepare(records, elements) if prepare is not None else elements
+
+    for node in page.records():
+        read.count += 1
+        header = node.find(_HEADER)
+        identifier = header.findtext(_IDENTIFIER) if header is not None else None
+        identifier = identifier.strip() if identifier else None
+        if not identifier:
+            read.warnings.append(f"{url}: a record without an identifier was skipped")
+            continue
+        deleted = header.get("status") == "deleted"
+        metadata = None if deleted else _first_child(node.find(_METADATA))
+        raw = None
+        if metadata is not None:
+            raw = etree.tostring(metadata, encoding="unicode")
+            metadata.getparent().remove(metadata)  # keep it for the normaliser; free the rest
+        records.append(RawRecord(
+            source_id=source_id, identifier=identifier,
+            datestamp=_datestamp(_text(header, "datestamp")), deleted=deleted,
+            format=prefix, raw=raw,
+            sets=tuple(s.text.strip() for s in header.iterfind(_SET_SPEC) if s.text)))
+        elements.append(metadata)
+        if len(records) >= SUB_BATCH:
+            yield handed_on()
+            records, elements = [], []
+    read.token, read.errors, read.response_date = page.token, page.errors, page.response_date
+    read.listed = b"ListRecords" in body
+    yield handed_on()
+
+
+def read_page(body: bytes, url: str, prefix: str, source_id: str,
+              prepare: Prepare | None = None) -> PageRead:
+    """A whole ListRecords answer read at once: what a worker process sends back (so
+    `prepare` is needed there: parsed elements cannot travel between processes)."""
+    read = PageRead()
+    read.batches = list(iter_page(body, url, prefix, source_id, read, prepare))
+    return read
+
+
+def peek_token(body: bytes) -> str | None:
+    """The resumption token as the answer's last lines show it, found without parsing, so the
+    next page can be asked for while this one is read; checked against the parse after. None
+    for an answer with an error (noRecordsMatch ends a list whatever token comes with it)."""
+    found = _TOKEN_PEEK.search(body, max(0, len(body) - 4096))
+    if found is None or _HAS_ERROR.search(body):
+        return None
+    return unescape(found.group(1).decode("utf-8", "replace")).strip() or None
+
+
 class OaiClient:
     """Sends OAI-PMH verbs to one base URL and returns checked pages."""
 
@@ -201,6 +279,7 @@ class OaiPmhHarvester:
         self.oai = OaiClient(source.url, client)
         self._next_since: str | None = None
         self.warnings: list[str] = []
+        self.workers: Workers | None = None  # set by the pipeline when it has worker processes
         # One page fetched ahead at most: one request at a time to the source, as before.
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-next")
 
@@ -262,8 +341,9 @@ class OaiPmhHarvester:
                      window: list[str | None], token: str | None) -> Iterator[Batch]:
         """One set in one date window, page by page. Raise HarvestIncomplete on a broken list.
 
-        The next page is fetched while this page's records are normalised and stored: its
-        token is known when the page has been read, before the last batch is handed on.
+        The next page is asked for as soon as this one has arrived (its token peeked from the
+        answer's end, checked against the parse), and with worker processes it is read there
+        while this page is still being read and stored.
         """
         prefix = start["prefix"]
         where = f"set {set_spec!r}, " if set_spec else ""
@@ -271,30 +351,29 @@ class OaiPmhHarvester:
         saved_token = token  # from a stored checkpoint: it may have expired while we were away
         seen_tokens: set[str] = set()
         empty_pages = 0
-        ahead: Future[Page] | None = None
-
-        def fetch_ahead(next_token: str, count: int) -> None:
-            nonlocal ahead
-            looping = next_token in seen_tokens or next_token == token
-            stopping = count == 0 and empty_pages + 1 >= MAX_EMPTY_PAGES
-            if not looping and not stopping:
-                ahead = self._prefetch.submit(self.oai.fetch, "ListRecords",
-                                              resumptionToken=next_token)
+        ahead: Future[tuple[Page, Future[PageRead] | None]] | None = None
+        ahead_token: str | None = None
 
         while True:
             checkpoint = {**start, "token": token}
             try:
-                if ahead is not None:
-                    page, ahead = ahead.result(), None
-                elif token:
-                    page = self.oai.fetch("ListRecords", resumptionToken=token)
+                if ahead is not None and ahead_token == token:
+                    page, reading = ahead.result()
                 else:
-                    page = self.oai.fetch("ListRecords", metadataPrefix=prefix, set=set_spec,
-                                          **{"from": window[0], "until": window[1]})
-                count = 0
-                for batch in self._read_page(page, checkpoint, fetch_ahead):
-                    count += len(batch.records)
-                    yield batch
+                    if ahead is not None:  # the peeked token was not the page's: unused
+                        ahead.exception()
+                    if token:
+                        page, reading = self._fetch(prefix, resumptionToken=token)
+                    else:
+                        page, reading = self._fetch(prefix, metadataPrefix=prefix, set=set_spec,
+                                                    **{"from": window[0], "until": window[1]})
+                ahead = None
+                peeked = peek_token(page.body)
+                if peeked and peeked not in seen_tokens and peeked != token and not (
+                        empty_pages + 1 >= MAX_EMPTY_PAGES and not _HAS_RECORD.search(page.body)):
+                    ahead, ahead_token = self._prefetch.submit(
+                        self._fetch, prefix, resumptionToken=peeked), peeked
+                read = yield from self._batches(page, reading, checkpoint)
             except BadResumptionToken as exc:
                 if token is not None and token == saved_token:
                     self.warnings.append(f"{where}: the resumption token saved by an interrupted "
@@ -304,60 +383,69 @@ class OaiPmhHarvester:
                 raise HarvestIncomplete(f"{where}: the server rejected our resumption token "
                                         f"({exc})") from None
             saved_token = None
-            next_token = _next_token(page)
+            next_token = _next_token(read)
             if not next_token:
                 return
             if next_token in seen_tokens or next_token == token:
                 raise HarvestIncomplete(f"{where}: the server repeated resumption token "
                                         f"{next_token[:60]!r}; stopped there")
-            empty_pages = empty_pages + 1 if count == 0 else 0
+            empty_pages = empty_pages + 1 if read.count == 0 else 0
             if empty_pages >= MAX_EMPTY_PAGES:
                 raise HarvestIncomplete(f"{where}: {empty_pages} empty pages in a row with a "
                                         "resumption token; stopped there")
             seen_tokens.add(next_token)
             token = next_token
 
-    def _read_page(self, page: Page, checkpoint: dict[str, Any],
-                   on_token: Callable[[str, int], None] | None = None) -> Iterator[Batch]:
-        """The page's records in sub-batches. All but the last resume at this page itself;
-        the last one carries the next token (unknown until the page's end), and `on_token`
-        hears of that token (and of how many records the page had) before it is handed on."""
-        prefix = checkpoint["prefix"]
-        records: list[RawRecord] = []
-        elements: list[Any] = []
-        count = 0
-        for node in page.records():
-            count += 1
-            header = node.find(_HEADER)
-            identifier = header.findtext(_IDENTIFIER) if header is not None else None
-            identifier = identifier.strip() if identifier else None
-            if not identifier:
-                self.warnings.append(f"{page.url}: a record without an identifier was skipped")
-                continue
-            deleted = header.get("status") == "deleted"
-            metadata = None if deleted else _first_child(node.find(_METADATA))
-            raw = None
-            if metadata is not None:
-                raw = etree.tostring(metadata, encoding="unicode")
-                metadata.getparent().remove(metadata)  # keep it for the normaliser; free the rest
-            records.append(RawRecord(
-                source_id=self.source.id, identifier=identifier,
-                datestamp=_datestamp(_text(header, "datestamp")), deleted=deleted,
-                format=prefix, raw=raw,
-                sets=tuple(s.text.strip() for s in header.iterfind(_SET_SPEC) if s.text)))
-            elements.append(metadata)
-            if len(records) >= SUB_BATCH:
-                yield Batch(records, checkpoint, elements)  # a kill here refetches this page
-                records, elements = [], []
+    def _fetch(self, prefix: str, **params: str | None) -> tuple[Page, Future[PageRead] | None]:
+        """A ListRecords page, handed at once to a worker process to be read when there are
+        workers (so two pages can be read at a time); else read later, here."""
+        page = self.oai.fetch("ListRecords", **params)
+        if self.workers is None or len(page.body) < self.workers.min_bytes:
+            return page, None
+        try:
+            return page, self.workers.pool.submit(read_page, page.body, page.url, prefix,
+                                                  self.source.id, self.workers.prepare)
+        except (BrokenProcessPool, RuntimeError):  # the pool is gone: read it here
+            return page, None
+
+    def _batches(self, page: Page, reading: Future[PageRead] | None,
+                 checkpoint: dict[str, Any]) -> Generator[Batch, None, PageRead]:
+        """The page's records in sub-batches; what the page held is returned at the end. All
+        batches but the last resume at this page itself; the last one carries the next token
+        (unknown until the page's end)."""
+        done: PageRead | None = None
+        if reading is not None:
+            try:
+                done = reading.result()
+            except BrokenProcessPool:  # a worker died (killed?): read the page here
+                done = None
+        read = done or PageRead()
+        parts = iter(done.batches) if done is not None else iter_page(
+            page.body, page.url, checkpoint["prefix"], self.source.id, read)
+        pending: tuple[list[RawRecord], list[Any]] | None = None
+        for part in parts:
+            if pending is not None:
+                # a kill here refetches this page
+                yield self._batch(pending, checkpoint, prepared=done is not None)
+            pending = part
+        self.warnings.extend(read.warnings)
+        page.token, page.errors, page.response_date = read.token, read.errors, read.response_date
         raise_errors(page)
-        if count == 0 and not page.errors and b"ListRecords" not in page.body:
+        if read.count == 0 and not page.errors and not read.listed:
             raise NotOaiResponse(f"{page.url}: the answer has neither <ListRecords> nor an error")
         next_token = _next_token(page)
-        if next_token and on_token is not None:
-            on_token(next_token, count)
         after = ({**checkpoint, "token": next_token} if next_token else
                  {**checkpoint, "window_index": checkpoint["window_index"] + 1, "token": None})
-        yield Batch(records, after, elements)
+        yield self._batch(pending or ([], []), after, prepared=done is not None)
+        return read
+
+    @staticmethod
+    def _batch(part: tuple[list[RawRecord], list[Any]], checkpoint: dict[str, Any],
+               prepared: bool) -> Batch:
+        records, made = part
+        if prepared:
+            return Batch(records, checkpoint, prepared=made)
+        return Batch(records, checkpoint, made)
 
     def check(self) -> CheckResult:
         details: dict[str, Any] = {}
@@ -478,7 +566,7 @@ def _format(stamp: str | None, granularity: str) -> str | None:
     return stamp
 
 
-def _next_token(page: Page) -> str | None:
+def _next_token(page: Page | PageRead) -> str | None:
     """The token to ask with next; noRecordsMatch ends a list whatever else came with it."""
     if any(code == "noRecordsMatch" for code, _ in page.errors):
         return None

@@ -66,6 +66,8 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "backoff": ((int, float), "seconds before the first retry (doubling after), a number"),
     "max_wait": ((int, float), "the longest Retry-After we honour, in seconds, a number"),
     "workers": (int, "how many sources are harvested at once, a whole number"),
+    "processes": (int, "how many worker processes read and normalise pages, a whole number "
+                       "(0: none, all in the harvest's own process; default: one per CPU)"),
     "max_deletions": ((int, float), "the share of a source's live records one run may delete "
                                     "before the deletions are held for review (0 to 1)"),
 }
@@ -131,6 +133,7 @@ class Settings:
     backoff: float = 2.0
     max_wait: float = MAX_RETRY_AFTER
     workers: int = 8
+    processes: int | None = None  # None: one per CPU (oerhub/workers.py)
     max_deletions: float = 0.15
 
 
@@ -222,6 +225,8 @@ def _parse_settings(raw: Any, path: Path) -> Settings:
     for key in ("delay", "retries", "backoff", "max_wait"):
         if raw.get(key, 0) < 0:
             raise ConfigError("must not be negative", path=str(path), field=f"harvest.{key}")
+    if raw.get("processes", 0) < 0:
+        raise ConfigError("must be 0 or more", path=str(path), field="harvest.processes")
     if raw.get("workers", 1) < 1:
         raise ConfigError("must be 1 or more", path=str(path), field="harvest.workers")
     if not 0 <= raw.get("max_deletions", 0) <= 1:

@@ -26,6 +26,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -192,9 +193,10 @@ def detect_languages(catalogue: Catalogue, *, everything: bool = False,
     return run
 
 
-def detection_step(catalogue: Catalogue) -> str:
+def detection_step(catalogue: Catalogue, processes: Executor | None = None) -> str:
     """The `languages` enrichment step (run by `oerhub languages detect`, which the schedule
-    runs after each harvest): the records changed since the last detection."""
+    runs after each harvest): the records changed since the last detection. In this process
+    only: each worker would load the 400 MB of models again."""
     return detect_languages(catalogue).describe()
 
 

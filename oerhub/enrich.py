@@ -9,26 +9,29 @@ does not undo the harvest.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from oerhub.store import Catalogue
 
-# name -> step(catalogue) -> one line saying what it did. Filled by the enrichment modules.
-STEPS: dict[str, Callable[[Catalogue], str]] = {}
+# name -> step(catalogue, processes) -> one line saying what it did. Filled by the enrichment
+# modules; `processes` is the harvest's pool of worker processes (oerhub/workers.py) or None,
+# for a step that can spread its per-record work there.
+STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {}
 # Steps `oerhub harvest` leaves to their own command, scheduled after it: language detection
 # loads about 400 MB of models, four times what a harvest needs, so it runs as
 # `oerhub languages detect` (oerhub schedule chains it after the harvest).
 OWN_COMMAND = ("languages",)
 
 
-def enrich(catalogue: Catalogue, only: tuple[str, ...] = (),
-           skip: tuple[str, ...] = ()) -> list[str]:
+def enrich(catalogue: Catalogue, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
+           processes: Executor | None = None) -> list[str]:
     """Run every step (or the named ones, less `skip`) in order; one line each, failures too."""
     lines = []
     for name, step in STEPS.items():
         if (only and name not in only) or name in skip:
             continue
         try:
-            lines.append(f"{name}: {step(catalogue)}")
+            lines.append(f"{name}: {step(catalogue, processes)}")
         except Exception as exc:  # a step is an extra: the harvest itself is stored and done
             lines.append(f"{name}: failed: {type(exc).__name__}: {exc}")
     return lines

@@ -14,19 +14,22 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from harvesters import harvester_for
+from harvesters.base import Workers
 from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import ConfigError, HarvestIncomplete, OerhubError
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
-from oerhub.normalize import normalize
+from oerhub.normalize import normalize_batch
 from oerhub.progress import Progress
 from oerhub.store import BatchCounts, Catalogue
+from oerhub.workers import MIN_PAGE_BYTES, worker_count, worker_pool
 
 # Batches handed to the writer thread and not yet stored, at most: one being written, one waiting.
 STORE_AHEAD = 2
@@ -94,32 +97,35 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
         with Catalogue(db) as catalogue:
             catalogue.sync_sources(config)
         gate, write_lock = HostGate(), threading.Lock()
+        with worker_pool(worker_count(config.settings.processes)) as processes:
 
-        def run(source: Source) -> SourceResult:
-            with Catalogue(db, write_lock) as catalogue:
-                return harvest_source(source, config.settings, catalogue, full, progress, gate,
-                                      accept_deletions)
+            def run(source: Source) -> SourceResult:
+                with Catalogue(db, write_lock) as catalogue:
+                    return harvest_source(source, config.settings, catalogue, full, progress,
+                                          gate, accept_deletions, processes)
 
-        workers = max(1, min(config.settings.workers, len(sources)))
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
-                results = list(pool.map(run, sources))
-        finally:
-            progress.close()
-        with Catalogue(db) as catalogue:
-            # what is computed across records (search forms, duplicate groups); language
-            # detection has its own command (see enrich.OWN_COMMAND)
-            lines = enrich(catalogue, skip=OWN_COMMAND)
-            if notes is not None:
-                notes.extend(lines)
-            catalogue.optimize()
+            workers = max(1, min(config.settings.workers, len(sources)))
+            try:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
+                    results = list(pool.map(run, sources))
+            finally:
+                progress.close()
+            with Catalogue(db) as catalogue:
+                # what is computed across records (search forms, duplicate groups); language
+                # detection has its own command (see enrich.OWN_COMMAND)
+                lines = enrich(catalogue, skip=OWN_COMMAND, processes=processes)
+                if notes is not None:
+                    notes.extend(lines)
+                catalogue.optimize()
         return results
 
 
 def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, full: bool = False,
                    progress: Progress | None = None, gate: HostGate | None = None,
-                   accept_deletions: bool = False) -> SourceResult:
-    """Harvest one source, recording the run whatever happens."""
+                   accept_deletions: bool = False,
+                   processes: Executor | None = None) -> SourceResult:
+    """Harvest one source, recording the run whatever happens. With `processes`, a harvester
+    that can (OAI-PMH) has its pages read and normalised there (oerhub/workers.py)."""
     progress = progress or Progress()
     state = catalogue.state(source.id, web=source.is_web)
     mode = "full" if full or not state.since else "incremental"
@@ -129,6 +135,9 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     result = SourceResult(source.id, "running", run_id)
     client = make_client(settings, source, gate)
     harvester = harvester_for(source.protocol)(source, client)
+    if processes is not None and hasattr(harvester, "workers"):
+        harvester.workers = Workers(processes, partial(normalize_batch, source.country),
+                                    MIN_PAGE_BYTES)
     started = time.monotonic()
     progress.started(source.id, f"{mode} harvest of {source.url}"
                      + (f" from {state.since}" if state.since and not full else ""))
@@ -159,9 +168,8 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
 
     try:
         for batch in harvester.harvest(state, full=full):
-            elements = batch.elements or [None] * len(batch.records)
-            records = [normalize(raw, source.country, element)
-                       for raw, element in zip(batch.records, elements, strict=True)]
+            records = batch.prepared if batch.prepared is not None else normalize_batch(
+                source.country, batch.records, batch.elements)
             failure = settle(STORE_AHEAD - 1)
             if failure is not None:
                 raise failure

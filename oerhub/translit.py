@@ -32,14 +32,17 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from functools import lru_cache
+from typing import Any
 
 import translitua
 from anyascii import anyascii
 
 from oerhub.enrich import STEPS
 from oerhub.store import Catalogue, json_strings
+from oerhub.workers import spread
 
 # Bumped whenever the folding changes: the step then folds every record again.
 FOLDING_VERSION = 1
@@ -475,8 +478,9 @@ def folding_mark() -> str:
     return f"{FOLDING_VERSION} translitua {version('translitua')} anyascii {version('anyascii')}"
 
 
-def update_search(catalogue: Catalogue) -> tuple[int, int]:
+def update_search(catalogue: Catalogue, processes: Executor | None = None) -> tuple[int, int]:
     """Bring `records_search` in step with the live records; (records folded, removed).
+    With worker `processes`, new records are folded there.
 
     Only what changed since the last run is folded: new live records, and records whose
     searched text, language or country changed (a harvest's updates, `oerhub renormalize`,
@@ -492,19 +496,28 @@ def update_search(catalogue: Catalogue) -> tuple[int, int]:
              if row[7] else "") for row in stale])
         removed += sum(1 for row in stale if not row[8])
     folded = 0
-    after = 0
-    while rows := catalogue.search_unindexed(after, BATCH):
-        catalogue.search_store([
-            (row[0], fold(row[1], json_strings(row[2]), json_strings(row[3]), row[4], row[5]))
-            for row in rows])
+    for rows, forms in spread(processes, folded_rows, _unindexed(catalogue), BATCH // 2):
+        catalogue.search_store(forms)
         folded += len(rows)
-        after = rows[-1][0]
     return folded, removed
 
 
-def _step(catalogue: Catalogue) -> str:
+def _unindexed(catalogue: Catalogue) -> Iterator[list[tuple[Any, ...]]]:
+    after = 0
+    while rows := catalogue.search_unindexed(after, BATCH):
+        after = rows[-1][0]
+        yield rows
+
+
+def folded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    """(id, folded) of records as search_unindexed reads them. Pure: worker processes run it."""
+    return [(row[0], fold(row[1], json_strings(row[2]), json_strings(row[3]), row[4], row[5]))
+            for row in rows]
+
+
+def _step(catalogue: Catalogue, processes: Executor | None = None) -> str:
     started = time.monotonic()
-    folded, removed = update_search(catalogue)
+    folded, removed = update_search(catalogue, processes)
     return (f"{folded:,} records indexed for search across scripts, {removed:,} deleted ones "
             f"removed ({time.monotonic() - started:.1f} s)")
 

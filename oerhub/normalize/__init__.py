@@ -89,3 +89,11 @@ def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Recor
     if mapper is not None:
         mapper(element, record)
     return record
+
+
+def normalize_batch(country: str | None, raws: list[RawRecord], elements: list[Any]
+                    ) -> list[Record]:
+    """`normalize` over a harvester's sub-batch: what the harvest's worker processes run
+    while the page's parsed metadata is at hand (oerhub/workers.py)."""
+    return [normalize(raw, country, element)
+            for raw, element in zip(raws, elements or [None] * len(raws), strict=True)]

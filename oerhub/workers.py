@@ -1,0 +1,100 @@
+"""Worker processes for the CPU-bound part of a harvest: reading pages and normalising them,
+then the per-record work of the enrichment steps (duplicate keys, search forms).
+
+Python runs one thread at a time, and reading an OAI-PMH page and normalising its records is
+about two thirds of a harvest's CPU time; with worker processes that part runs on the other
+cores while the harvest's own process fetches the next page and stores the last one. Pages
+travel as bytes, normalised records come back pickled (about 8 µs a record both ways).
+
+Workers are forked from multiprocessing's fork server, a process started without threads,
+never from the harvest's process, which runs threads: a fork copies a lock another thread
+may hold. Small answers are read where they arrive: sending them costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Answers smaller than this are read in the harvest's process (a page of 100 Dublin Core
+# records is 100 to 300 kB; the round trip to a worker costs about 1 ms).
+MIN_PAGE_BYTES = 32_768
+# What the fork server imports once, so that each worker starts with it loaded: the page
+# reader and normaliser, and the per-record work of the enrichment steps.
+PRELOAD = ["harvesters.oai_pmh", "oerhub.normalize", "oerhub.groups", "oerhub.translit"]
+
+
+def worker_count(setting: int | None) -> int:
+    """Worker processes for a harvest: the setting, else one per CPU this process may use
+    (none on a single CPU, where they would only take turns with the harvest itself)."""
+    if setting is not None:
+        return setting
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 else 0
+
+
+@contextmanager
+def worker_pool(processes: int) -> Iterator[Executor | None]:
+    """A pool of `processes` workers (None for 0), started when first used, stopped after."""
+    if processes < 1:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the harvest's to handle (it stores what it has and says so); a worker that
+    took it too would die mid-page with a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def spread(processes: Executor | None, work: Callable[[list[T]], list[R]],
+           batches: Iterable[list[T]], part: int) -> Iterator[tuple[list[T], list[R]]]:
+    """(batch, work(batch)) for each batch, in order. With worker `processes`, a batch of at
+    least two parts is worked on there, `part` items at a time, while the next batch is read;
+    smaller batches, and all of them once the pool is gone, are worked on here. `work` must
+    be a module-level function (it travels by name) giving one list for the items it got."""
+    waiting: deque[tuple[list[T], list[Future[list[R]]] | None]] = deque()
+
+    def finish(batch: list[T], parts: list[Future[list[R]]] | None) -> tuple[list[T], list[R]]:
+        if parts is not None:
+            try:
+                return batch, [item for future in parts for item in future.result()]
+            except BrokenProcessPool:  # a worker died: the batch is worked on here
+                pass
+        return batch, work(batch)
+
+    for batch in batches:
+        parts: list[Future[list[R]]] | None = None
+        if processes is not None and len(batch) >= 2 * part:
+            try:
+                parts = [processes.submit(work, batch[start:start + part])
+                         for start in range(0, len(batch), part)]
+            except (BrokenProcessPool, RuntimeError):  # broken or shut down
+                parts = None
+        waiting.append((batch, parts))
+        while len(waiting) > 1 or waiting[-1][1] is None:
+            yield finish(*waiting.popleft())
+            if not waiting:
+                break
+    while waiting:
+        yield finish(*waiting.popleft())

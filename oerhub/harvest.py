@@ -29,7 +29,7 @@ from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize_batch
 from oerhub.progress import Progress
 from oerhub.store import BatchCounts, Catalogue
-from oerhub.workers import MIN_PAGE_BYTES, worker_count, worker_pool
+from oerhub.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 
 # Batches handed to the writer thread and not yet stored, at most: one being written, one waiting.
 STORE_AHEAD = 2
@@ -137,7 +137,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     harvester = harvester_for(source.protocol)(source, client)
     if processes is not None and hasattr(harvester, "workers"):
         harvester.workers = Workers(processes, partial(normalize_batch, source.country),
-                                    MIN_PAGE_BYTES)
+                                    MIN_PAGE_BYTES, MAX_PAGE_BYTES)
     started = time.monotonic()
     progress.started(source.id, f"{mode} harvest of {source.url}"
                      + (f" from {state.since}" if state.since and not full else ""))

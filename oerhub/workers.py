@@ -32,6 +32,9 @@ R = TypeVar("R")
 # Answers smaller than this are read in the harvest's process (a page of 100 Dublin Core
 # records is 100 to 300 kB; the round trip to a worker costs about 1 ms).
 MIN_PAGE_BYTES = 32_768
+# Larger ones too: read where they arrive, record by record, memory holds one sub-batch of
+# records; a worker sends a page's records back all at once.
+MAX_PAGE_BYTES = 16 * 2**20
 # What the fork server imports once, so that each worker starts with it loaded: the page
 # reader and normaliser, and the per-record work of the enrichment steps.
 PRELOAD = ["harvesters.oai_pmh", "oerhub.normalize", "oerhub.groups", "oerhub.translit"]

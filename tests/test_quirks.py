@@ -953,3 +953,27 @@ def test_sources_on_different_hosts_are_harvested_at_once(tmp_path, quirk_server
         "one after the other")
     db = tmp_path / "oerhub.db"
     assert len(titles(db, "ua-host2")) == len(titles(db, "ua-host3")) == 20
+
+
+def test_a_token_lookalike_in_the_last_record_costs_a_request_not_a_record(
+        tmp_path, quirk_server, write_config, run_oerhub):
+    # The next page is asked for before a page is parsed, with the token read from the
+    # answer's last lines; a record ending in something that looks like one (here in CDATA)
+    # sends that guess to the server. The parsed token decides: nothing is lost or doubled.
+    fake = "<dc:description><![CDATA[<resumptionToken>not-a-token</resumptionToken>]]>" \
+           "</dc:description>"
+    records = [Rec(r.identifier, r.datestamp, r.title, extra=fake) for r in make_records(25)]
+    server = quirk_server(records)
+    write_config(source("ua-lookalike", server.url, window="none"))
+
+    result = run_oerhub("harvest")
+
+    assert result.returncode == 0, shown(result)
+    db = tmp_path / "oerhub.db"
+    run = last_run(db, "ua-lookalike")
+    assert (run["status"], run["records_new"]) == ("ok", 25), (run["status"], run["error"])
+    assert set(titles(db)) == {r.identifier for r in records}
+    asked = [r.params.get("resumptionToken") for r in server.list_records()]
+    assert "not-a-token" in asked, "the guess from the answer's end was sent"
+    real = [t for t in asked if t and t != "not-a-token"]
+    assert len(real) == len(set(real)) == 2, f"each real page asked for once: {asked}"

@@ -229,3 +229,31 @@ def test_worker_processes_end_when_the_harvest_is_killed(tmp_path):
         assert not left, f"processes left behind by a killed harvest: {left}"
     finally:
         server.stop()
+
+
+def test_pages_outside_the_size_limits_are_read_by_the_harvest_itself(tmp_path, oai_server):
+    from functools import partial
+
+    from harvesters.base import HarvestState, Workers
+    from harvesters.oai_pmh import OaiPmhHarvester
+    from oerhub.harvest import make_client
+    from oerhub.normalize import normalize_batch
+
+    server = oai_server(SampleRepository("big", make_records("big", 800, LANGUAGES)),
+                        batch_size=400)
+    config_path = tmp_path / "sources.toml"
+    config_path.write_text(HARVEST_SETTINGS + "\n" + source_toml("ua-big", server.url("big"),
+                                                                 window="none"))
+    config = load_config(config_path)
+    source = config.get("ua-big")
+    with CountingPool(1) as pool:
+        for limits, sent in (((0, 1000), 0), ((0, 2**30), 2)):
+            harvester = OaiPmhHarvester(source, make_client(config.settings, source))
+            harvester.workers = Workers(pool, partial(normalize_batch, "UA"), *limits)
+            before = pool.submitted
+            batches = list(harvester.harvest(HarvestState()))
+            assert pool.submitted - before == sent, limits
+            records = [r for b in batches for r in b.records]
+            assert len(records) == 800
+            # pages read here carry their parsed elements, those read there their records
+            assert all((b.prepared is not None) == bool(sent) for b in batches if b.records)

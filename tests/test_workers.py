@@ -214,9 +214,9 @@ def test_worker_processes_end_when_the_harvest_is_killed(tmp_path):
         workers: set[int] = set()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and harvest.poll() is None:
-            under = descendants(harvest.pid)
-            if len(under) >= 3:  # the fork server, a worker, the resource tracker
-                workers = under
+            if len(descendants(harvest.pid)) >= 2:  # the fork server and a worker at least
+                time.sleep(1)  # (and the resource tracker)
+                workers = descendants(harvest.pid)
                 break
             time.sleep(0.05)
         assert workers, "the harvest started no worker process"

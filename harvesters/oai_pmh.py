@@ -2,7 +2,9 @@
 
 Written on requests + lxml rather than Sickle so that every page passes through our own
 defences (see `xml_body`), so that a page is read record by record without building its whole
-tree, and so that each page's resumption point reaches the store with the page's records.
+tree, so that each page's resumption point reaches the store with the page's records, and so
+that pages can be fetched ahead and read in worker processes (`read_page` is pure; the harvest
+hands the harvester a pool: oerhub/workers.py).
 
 A full harvest is cut into date windows (a year by default, as metha does with months): when a
 server forgets our resumption token, only that window is listed again.
@@ -49,7 +51,8 @@ MAX_EMPTY_PAGES = 3  # pages in a row with no record but a token: the server is 
 _PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True}
 _STRICT = etree.XMLParser(**_PARSE)
 _RECOVER = etree.XMLParser(**_PARSE, recover=True)
-_TOKEN_PEEK = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>([^<]*)</(?:[\w.-]+:)?resumptionToken\s*>")
+_TOKEN_PEEK = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>([^<]*)"
+                         rb"</(?:[\w.-]+:)?resumptionToken\s*>")
 _HAS_RECORD = re.compile(rb"<(?:[\w.-]+:)?record[\s>]")
 _HAS_ERROR = re.compile(rb"<(?:[\w.-]+:)?error[\s>]")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.I | re.S)

@@ -471,7 +471,7 @@ class OaiPmhHarvester:
         try:
             return page, self.workers.pool.submit(read_page, page.body, page.url, prefix,
                                                   self.source.id, self.workers.prepare)
-        except (BrokenProcessPool, RuntimeError):  # the pool is gone: read it here
+        except (BrokenProcessPool, RuntimeError, OSError):  # no pool (gone, unstartable): here
             return page, None
 
     def _batches(self, page: Page, reading: Future[PageRead] | None,

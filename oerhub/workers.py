@@ -56,14 +56,19 @@ def worker_count(setting: int | None) -> int:
 
 @contextmanager
 def worker_pool(processes: int) -> Iterator[Executor | None]:
-    """A pool of `processes` workers (None for 0), started when first used, stopped after."""
+    """A pool of `processes` workers (None for 0, or where this system cannot run one: then
+    everything runs in the harvest's process), started when first used, stopped after."""
     if processes < 1:
         yield None
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
-                               initargs=(os.getpid(),))
+    try:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(),))
+    except (ImportError, OSError, ValueError):  # no fork server or no semaphores (sem_open)
+        yield None
+        return
     try:
         yield pool
     finally:
@@ -122,7 +127,7 @@ def spread(processes: Executor | None, work: Callable[[list[T]], list[R]],
             try:
                 parts = [processes.submit(work, batch[start:start + part])
                          for start in range(0, len(batch), part)]
-            except (BrokenProcessPool, RuntimeError):  # broken or shut down
+            except (BrokenProcessPool, RuntimeError, OSError):  # broken, shut down, unstartable
                 parts = None
         waiting.append((batch, parts))
         while len(waiting) > 1 or waiting[-1][1] is None:

@@ -257,3 +257,35 @@ def test_pages_outside_the_size_limits_are_read_by_the_harvest_itself(tmp_path, 
             assert len(records) == 800
             # pages read here carry their parsed elements, those read there their records
             assert all((b.prepared is not None) == bool(sent) for b in batches if b.records)
+
+
+IDENTIFY = (b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            b"<responseDate>2026-01-01T00:00:00Z</responseDate><request>x</request><Identify>"
+            b"<repositoryName>r</repositoryName><baseURL>x</baseURL><protocolVersion>2.0"
+            b"</protocolVersion><adminEmail>a@example.org</adminEmail><earliestDatestamp>"
+            b"2020-01-01</earliestDatestamp><deletedRecord>no</deletedRecord><granularity>"
+            b"YYYY-MM-DD</granularity></Identify></OAI-PMH>")
+
+
+def test_a_worker_that_finds_no_oai_pmh_fails_the_source_as_the_harvest_would(
+        tmp_path, static_server):
+    feed = b'<?xml version="1.0"?><rss><channel>' + b"<item>lesson</item>" * 4000 + \
+        b"</channel></rss>"
+
+    def respond(path: str) -> tuple[int, dict[str, str], bytes]:
+        body = IDENTIFY if "Identify" in path else feed
+        return 200, {"Content-Type": "text/xml"}, body
+
+    server = static_server(respond)
+    results = []
+    for pool in (CountingPool(1), None):
+        status, new, db = harvest_once(tmp_path, server.url + "/oai", pool, f"rss{len(results)}")
+        with Catalogue(db) as catalogue:
+            results.append((status, new, catalogue.runs(limit=1)[0]["error"]))
+        if pool is not None:
+            assert pool.submitted == 1, "the page went to the worker"
+            pool.shutdown()
+    assert results[0] == results[1], "the same failure with a worker and without"
+    status, new, error = results[0]
+    assert (status, new) == ("failed", 0)
+    assert "not OAI-PMH" in error and server.url in error, error

@@ -2,6 +2,7 @@
 
 Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
 `HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
+(by the harvest's worker processes when the harvester reads its pages there: oerhub/workers.py)
 and handed to the source's writer thread, which stores batches in order, each with its
 checkpoint in one transaction, while the next one is read. A failing source is recorded and
 the others go on.

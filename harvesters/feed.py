@@ -24,11 +24,16 @@ from typing import Any
 import feedparser
 
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
-from harvesters.web import FEED_ACCEPT, Fetched, PageLimitReached, WebFetcher, absolute
+from harvesters.web import (
+    FEED_ACCEPT,
+    Fetched,
+    PageLimitReached,
+    WebFetcher,
+    WebHarvester,
+    absolute,
+)
 from harvesters.xml_body import clean_xml_bytes, html_title
-from oerhub.config import Source
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
-from oerhub.http import HttpClient
 from oerhub.models import RawRecord
 from oerhub.normalize.dates import utc_now
 from oerhub.normalize.fields import values
@@ -41,24 +46,9 @@ _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+h
                          re.I | re.S)
 
 
-class FeedHarvester:
-    """Harvests one RSS or Atom feed, following its `next` pages."""
-
-    def __init__(self, source: Source, client: HttpClient) -> None:
-        self.source = source
-        self.client = client
-        self.fetcher: WebFetcher | None = None
-        self.notes: list[str] = []
-        self._next_since: str | None = None
-
-    @property
-    def warnings(self) -> list[str]:
-        return [*(self.fetcher.warnings if self.fetcher else []), *self.notes]
-
-    @property
-    def next_since(self) -> str | None:
-        """The newest entry date seen (or the last run's): where the next run stops paging."""
-        return self._next_since
+class FeedHarvester(WebHarvester):
+    """Harvests one RSS or Atom feed, following its `next` pages. `next_since` is the newest
+    entry date seen (or the last run's): where the next run stops paging."""
 
     # --- harvesting ----------------------------------------------------------------------
 

@@ -36,7 +36,14 @@ from lxml import html as lxml_html
 
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
 from harvesters.selectors import Selector, SelectorError, compile_selector
-from harvesters.web import MAX_LISTED, Fetched, PageLimitReached, WebFetcher, absolute
+from harvesters.web import (
+    MAX_LISTED,
+    Fetched,
+    PageLimitReached,
+    WebFetcher,
+    WebHarvester,
+    absolute,
+)
 from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
@@ -79,8 +86,9 @@ class Listing:
     pages: int = 0
 
 
-class HtmlHarvester:
-    """Harvest a portal with no metadata through its list pages and item pages."""
+class HtmlHarvester(WebHarvester):
+    """Harvest a portal with no metadata through its list pages and item pages. No
+    `next_since`: conditional GETs, not a date, tell what changed."""
 
     batch_size = BATCH_SIZE
 
@@ -88,22 +96,11 @@ class HtmlHarvester:
         if source.html is None:
             raise ConfigError("an html source needs a [sources.html] table", source=source.id,
                               field="html")
-        self.source = source
-        self.client = client
+        super().__init__(source, client)
         self.rules = source.html
         self.items = compile_selector(self.rules.items)
         self.next = compile_selector(self.rules.next) if self.rules.next else None
         self.fields = {name: compile_selector(text) for name, text in self.rules.fields.items()}
-        self.fetcher = WebFetcher(source, client)
-        self.notes: list[str] = []
-
-    @property
-    def warnings(self) -> list[str]:
-        return self.fetcher.warnings + self.notes
-
-    @property
-    def next_since(self) -> str | None:
-        return None  # conditional GETs, not a date, tell what changed
 
     # --- harvest -------------------------------------------------------------------------
 

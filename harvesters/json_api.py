@@ -32,7 +32,14 @@ from harvesters.adapters import (
     get_path,
 )
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
-from harvesters.web import JSON_ACCEPT, Fetched, PageLimitReached, WebFetcher, absolute
+from harvesters.web import (
+    JSON_ACCEPT,
+    Fetched,
+    PageLimitReached,
+    WebFetcher,
+    WebHarvester,
+    absolute,
+)
 from harvesters.xml_body import html_title
 from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
@@ -56,30 +63,18 @@ class ListPage:
     gone: bool = False  # answered 404/410 (not the first page): the listing ends early here
 
 
-class JsonApiHarvester:
-    """Harvests one JSON API source through the adapter its registry entry names."""
+class JsonApiHarvester(WebHarvester):
+    """Harvests one JSON API source through the adapter its registry entry names.
+    `next_since` is when the last listing read to its end began (items are compared one by
+    one with state.known; this only dates the catalogue's view of the source)."""
 
     def __init__(self, source: Source, client: HttpClient) -> None:
-        self.source = source
-        self.client = client
+        super().__init__(source, client)
         if source.adapter not in ADAPTERS:
             raise ConfigError(f"unknown adapter {source.adapter!r} (known: {', '.join(ADAPTERS)})",
                               source=source.id, field="adapter")
         self.adapter: Adapter = ADAPTERS[source.adapter]
         self.first_url = self.adapter.paging.first_url(source.url)
-        self.fetcher: WebFetcher | None = None
-        self.notes: list[str] = []
-        self._next_since: str | None = None
-
-    @property
-    def warnings(self) -> list[str]:
-        return [*(self.fetcher.warnings if self.fetcher else []), *self.notes]
-
-    @property
-    def next_since(self) -> str | None:
-        """When the last listing read to its end began (items are compared one by one with
-        state.known; this only dates the catalogue's view of the source)."""
-        return self._next_since
 
     # --- harvesting ----------------------------------------------------------------------
 
@@ -135,7 +130,6 @@ class JsonApiHarvester:
 
     def _read(self, url: str, state: HarvestState, full: bool) -> ListPage | None:
         """Fetch and read one list page; None when robots.txt forbids it."""
-        assert self.fetcher is not None
         fetched = self.fetcher.fetch(url, JSON_ACCEPT, conditional=not full)
         if fetched is None:
             return None

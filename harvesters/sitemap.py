@@ -35,6 +35,7 @@ from harvesters.web import (
     Fetched,
     PageLimitReached,
     WebFetcher,
+    WebHarvester,
     absolute,
 )
 from harvesters.xml_body import clean_xml_bytes
@@ -108,30 +109,22 @@ class _Run:
         return not self.resources and bool(self.lost or (self.html_pages and not known))
 
 
-class SitemapHarvester:
-    """Harvests the schema.org metadata of the pages a site's sitemaps list."""
+class SitemapHarvester(WebHarvester):
+    """Harvests the schema.org metadata of the pages a site's sitemaps list. `next_since` is
+    the newest lastmod listed: shown as where the next run starts; the real incremental state
+    is each page's stored lastmod."""
 
     def __init__(self, source: Source, client: HttpClient) -> None:
-        self.source = source
-        self.client = client
-        self.fetcher = WebFetcher(source, client)
-        self.notes: list[str] = []
+        super().__init__(source, client)
         self.no_metadata: list[str] = []  # pages fetched that carried no resource node
         self.other_types: list[str] = []  # what those pages carried instead
         self.failed_pages: list[str] = []
         self.gone_pages: list[str] = []
         self.broken_scripts = 0
-        self._next_since: str | None = None
-
-    @property
-    def next_since(self) -> str | None:
-        """The newest lastmod listed: shown as where the next run starts. The real
-        incremental state is each page's stored lastmod."""
-        return self._next_since
 
     @property
     def warnings(self) -> list[str]:
-        lines = self.fetcher.warnings + self.notes
+        lines = super().warnings
         if self.no_metadata:
             seen = f" (they carry {', '.join(self.other_types[:8])})" if self.other_types else ""
             lines.append(f"{len(self.no_metadata)} page(s) had no schema.org metadata{seen}, "

@@ -218,3 +218,25 @@ def absolute(base: str, href: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+class WebHarvester:
+    """What the web harvesters share: their source and HTTP client, the run's fetcher (each
+    harvest starts a new one holding what earlier runs left), notes for the run's warnings
+    beside the fetcher's, and the date shown as where the next run starts (None where only
+    conditional GETs tell what changed)."""
+
+    def __init__(self, source: Source, client: HttpClient) -> None:
+        self.source = source
+        self.client = client
+        self.fetcher = WebFetcher(source, client)
+        self.notes: list[str] = []
+        self._next_since: str | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.fetcher.warnings + self.notes
+
+    @property
+    def next_since(self) -> str | None:
+        return self._next_since

@@ -861,37 +861,36 @@ class Catalogue:
                             rows: Iterable[tuple[str, int, str, str]]) -> None:
         """Drop the match keys of `record_ids` (every record's with None), store `rows`:
         (key, record_id, source_id, role)."""
-        if record_ids is None:
-            self.conn.execute("DELETE FROM record_keys")
-        else:
-            self.conn.executemany("DELETE FROM record_keys WHERE record_id = ?",
-                                  [(i,) for i in record_ids])
-        self.conn.executemany("INSERT OR IGNORE INTO record_keys (key, record_id, source_id, "
-                              "role) VALUES (?, ?, ?, ?)", rows)
+        self._replace("record_keys", ("record_id",), record_ids,
+                      "INSERT OR IGNORE INTO record_keys (key, record_id, source_id, role) "
+                      "VALUES (?, ?, ?, ?)", rows)
 
     def replace_groups(self, record_ids: Sequence[int] | None,
                        rows: Iterable[tuple[int, int, str]]) -> None:
         """Regroup `record_ids` (every record with None): (record_id, group_id, reason)."""
-        if record_ids is None:
-            self.conn.execute("DELETE FROM record_groups")
-        else:
-            self.conn.executemany("DELETE FROM record_groups WHERE record_id = ?",
-                                  [(i,) for i in record_ids])
-        self.conn.executemany("INSERT OR REPLACE INTO record_groups (record_id, group_id, "
-                              "reason) VALUES (?, ?, ?)", rows)
+        self._replace("record_groups", ("record_id",), record_ids,
+                      "INSERT OR REPLACE INTO record_groups (record_id, group_id, reason) "
+                      "VALUES (?, ?, ?)", rows)
 
     def replace_translation_links(self, group_ids: Sequence[int] | None,
                                   rows: Iterable[tuple[int, int, str]]) -> None:
         """Drop every link touching `group_ids` (all with None), store `rows` (both ways):
         (group_id, other_group_id, reason)."""
-        if group_ids is None:
-            self.conn.execute("DELETE FROM translation_links")
+        self._replace("translation_links", ("group_id", "other_group_id"), group_ids,
+                      "INSERT OR IGNORE INTO translation_links (group_id, other_group_id, "
+                      "reason) VALUES (?, ?, ?)", rows)
+
+    def _replace(self, table: str, columns: tuple[str, ...], ids: Sequence[int] | None,
+                 insert: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Drop the rows of `table` whose `columns` hold one of `ids` (every row with None),
+        then `insert` `rows`: what the duplicates step's tables are rewritten with."""
+        if ids is None:
+            self.conn.execute(f"DELETE FROM {table}")
         else:
-            ids = [(g,) for g in group_ids]
-            self.conn.executemany("DELETE FROM translation_links WHERE group_id = ?", ids)
-            self.conn.executemany("DELETE FROM translation_links WHERE other_group_id = ?", ids)
-        self.conn.executemany("INSERT OR IGNORE INTO translation_links (group_id, other_group_id, "
-                              "reason) VALUES (?, ?, ?)", rows)
+            keyed = [(i,) for i in ids]
+            for column in columns:
+                self.conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", keyed)
+        self.conn.executemany(insert, rows)
 
     # --- script-aware search (oerhub/translit.py) --------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from oerhub.models import Record
+from oerhub.normalize.fields import map_fields
 
 NEXT_URL = "next-url"  # each page names the next page's URL ("pagination.next": url | null)
 PAGE_NUMBER = "page-number"  # ?page=N, and a flag saying whether page N+1 exists
@@ -93,6 +94,19 @@ def with_query(url: str, params: Mapping[str, str]) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += list(params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def flat_mapper(fields: Callable[[Mapping[str, Any]], dict[str, Any]]
+                ) -> Callable[[Any, Record], None]:
+    """The `map_into` of an adapter whose items map through `fields` alone: an item (a JSON
+    object; anything else maps to nothing) to flat fields, which oerhub/normalize/fields.py
+    maps as it maps every web format's."""
+
+    def map_into(item: Any, record: Record) -> None:
+        if isinstance(item, Mapping):
+            map_fields(fields(item), record)
+
+    return map_into
 
 
 def _registry() -> dict[str, Adapter]:

@@ -23,9 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from harvesters.adapters import NEXT_URL, Adapter, Paging, first_value
-from oerhub.models import Record
-from oerhub.normalize.fields import map_fields
+from harvesters.adapters import NEXT_URL, Adapter, Paging, first_value, flat_mapper
 
 
 def item_url(item: Mapping[str, Any]) -> str | None:
@@ -52,9 +50,7 @@ def fields(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def map_into(item: Any, record: Record) -> None:
-    if isinstance(item, Mapping):
-        map_fields(fields(item), record)
+map_into = flat_mapper(fields)
 
 
 ADAPTER = Adapter(

@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harvesters.adapters import PAGE_NUMBER, Adapter, Paging
-from oerhub.models import Record
-from oerhub.normalize.fields import map_fields
+from harvesters.adapters import PAGE_NUMBER, Adapter, Paging, flat_mapper
 
 HOME = "https://stepik.org"
 
@@ -44,9 +42,7 @@ def fields(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def map_into(item: Any, record: Record) -> None:
-    if isinstance(item, Mapping):
-        map_fields(fields(item), record)
+map_into = flat_mapper(fields)
 
 
 ADAPTER = Adapter(

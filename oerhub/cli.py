@@ -336,6 +336,11 @@ def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_fil
         click.echo(systemd_units(**where, user=user or getpass.getuser()))
 
 
+def country_rows_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--country", metavar="XX", help="This country's sources, one row each "
+                        "(ISO 3166-1 alpha-2).")(func)
+
+
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--format", "fmt", default="table", show_default=True,
                         type=click.Choice(["table", "csv", "json", "markdown"]),
@@ -349,8 +354,7 @@ def report() -> None:
 
 
 @report.command("coverage")
-@click.option("--country", metavar="XX",
-              help="This country's sources, one row each (ISO 3166-1 alpha-2).")
+@country_rows_option
 @format_option
 @config_option
 @db_option
@@ -402,8 +406,7 @@ def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None
 
 
 @report.command("languages")
-@click.option("--country", metavar="XX",
-              help="This country's sources, one row each (ISO 3166-1 alpha-2).")
+@country_rows_option
 @format_option
 @config_option
 @db_option

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -135,3 +136,28 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+class SiteClient:
+    """Datasette's in-process client on one event loop, for plain (sync) tests; `serving(db)`
+    gives the site `oerhub serve` runs on that catalogue."""
+
+    def __init__(self, ds: Any) -> None:
+        self.ds = ds
+        self.loop = asyncio.new_event_loop()
+
+    @classmethod
+    def serving(cls, db: Path) -> Any:
+        from oerhub.serve import load_site, make_datasette
+
+        return cls(make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml")))
+
+    def get(self, path: str) -> Any:
+        return self.loop.run_until_complete(self.ds.client.get(path))
+
+    def close(self) -> None:
+        for database in self.ds.databases.values():
+            database.close()
+        if self.ds.executor:
+            self.ds.executor.shutdown(wait=True)
+        self.loop.close()

@@ -20,7 +20,6 @@ run must give exactly what a run over everything gives.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -35,9 +34,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import httpx
 import pytest
-from conftest import HARVEST_SETTINGS, source_toml
+from conftest import HARVEST_SETTINGS, SiteClient, source_toml
 
 from oerhub.oai_server import OaiTestServer
 from stdnum import ean
@@ -48,10 +46,8 @@ from oerhub.models import RawRecord, Record
 from oerhub.renormalize import renormalize
 from oerhub.normalize.dates import utc_now
 from oerhub.samples import SampleRecord, SampleRepository, make_records
-from oerhub.serve import load_site, make_datasette
 from oerhub.store import Catalogue as Store
 
-PROJECT = Path(__file__).resolve().parents[1]
 NATIONAL, UNIVERSITY = "kz-national", "kz-univer"
 NAMES = {NATIONAL: f"Test source {NATIONAL}", UNIVERSITY: f"Test source {UNIVERSITY}"}
 START = datetime(2023, 3, 1)
@@ -138,15 +134,8 @@ def university() -> list[SampleRecord]:
 # --- the catalogue, harvested as a user harvests ----------------------------------------------
 
 
-class Site:
-    """Datasette's in-process client on the site `oerhub serve` runs (as in test_serve.py)."""
-
-    def __init__(self, db: Path) -> None:
-        self.ds = make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml"))
-        self.loop = asyncio.new_event_loop()
-
-    def get(self, path: str) -> httpx.Response:
-        return self.loop.run_until_complete(self.ds.client.get(path))
+class Site(SiteClient):
+    """The site `oerhub serve` runs, reading a table's rows."""
 
     def rows(self, table: str, **params: str) -> list[dict[str, Any]]:
         query = urllib.parse.urlencode({**params, "_shape": "objects", "_size": "max"})
@@ -154,12 +143,6 @@ class Site:
         assert response.status_code == 200, response.text[:500]
         return response.json()["rows"]  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        for database in self.ds.databases.values():
-            database.close()
-        if self.ds.executor:
-            self.ds.executor.shutdown(wait=True)
-        self.loop.close()
 
 
 class Catalogue:
@@ -292,7 +275,7 @@ def test_the_browse_view_shows_one_row_per_resource_with_all_providers(harvested
     catalogue = harvested.catalogue
     ids = catalogue.ids()
     live = catalogue.query("SELECT COUNT(*) AS n FROM records WHERE deleted = 0")[0]["n"]
-    site = Site(catalogue.db)
+    site = Site.serving(catalogue.db)
     try:
         rows = site.rows("unique_resources")
         assert len(rows) == live - len(DUPLICATES)

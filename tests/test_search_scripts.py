@@ -7,7 +7,6 @@ harvest and `oerhub renormalize` keeping the index in step.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess
@@ -18,15 +17,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from conftest import HARVEST_SETTINGS, query, source_toml
+from conftest import HARVEST_SETTINGS, SiteClient, query, source_toml
 
 from oerhub.oai_server import OaiTestServer
 from oerhub.samples import SampleRecord, SampleRepository
-from oerhub.serve import load_site, make_datasette
 
-PROJECT = Path(__file__).resolve().parents[1]
 
 # (language, the word in Cyrillic, its Latin spellings: the first as a Latin record writes it
 # (the language's own Latin alphabet or its official romanisation), then variants readers type)
@@ -129,15 +125,8 @@ def oerhub(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-class Site:
-    """Datasette's in-process client on the site `oerhub serve` runs."""
-
-    def __init__(self, db: Path) -> None:
-        self.ds = make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml"))
-        self.loop = asyncio.new_event_loop()
-
-    def get(self, path: str) -> httpx.Response:
-        return self.loop.run_until_complete(self.ds.client.get(path))
+class Site(SiteClient):
+    """The site `oerhub serve` runs, reading rows and searching."""
 
     def rows(self, path: str, **params: str) -> list[dict[str, Any]]:
         response = self.get(f"{path}?{urllib.parse.urlencode({**params, '_shape': 'array'})}")
@@ -148,12 +137,6 @@ class Site:
         return [row["id"] for row in self.rows(f"/oerhub/{table}.json", _search=words,
                                                _size="max", _nofacet="1", _nocount="1")]
 
-    def close(self) -> None:
-        for database in self.ds.databases.values():
-            database.close()
-        if self.ds.executor:
-            self.ds.executor.shutdown(wait=True)
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +153,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def site(catalogue: Path) -> Iterator[Site]:
-    served = Site(catalogue)
+    served = Site.serving(catalogue)
     yield served
     served.close()
 
@@ -313,7 +296,7 @@ def test_incremental_harvest_refolds_only_changed_records(tmp_path: Path, oai_se
     assert indexed(db) == {ids["oai:inc:0"]: "История России", ids["oai:inc:1"]:
                            "Органическая химия", ids["oai:inc:3"]: "Журналистика",
                            ids["oai:inc:4"]: "Общество"}
-    site = Site(db)
+    site = Site.serving(db)
     try:
         assert site.search("organicheskaya") == [ids["oai:inc:1"]]
         # the tombstone keeps its title in records, and is found nowhere
@@ -341,7 +324,7 @@ def test_renormalize_keeps_the_index_in_step(tmp_path: Path, oai_server: Any,
                      "WHERE identifier = 'oai:ren:1'")
     conn.close()
     assert "1 records indexed" in step_line(oerhub(tmp_path, "harvest"))
-    site = Site(db)
+    site = Site.serving(db)
     try:
         assert site.search("o'zbek") == []
         line = step_line(oerhub(tmp_path, "renormalize"))

@@ -9,7 +9,6 @@ same file, never through Datasette.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
@@ -25,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from conftest import SiteClient
 
 from oerhub.config import load_config
 from oerhub.harvest import harvest
@@ -96,15 +95,8 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-class Site:
-    """Datasette's in-process client on one event loop, used from plain (sync) tests."""
-
-    def __init__(self, ds: Any) -> None:
-        self.ds = ds
-        self.loop = asyncio.new_event_loop()
-
-    def get(self, path: str) -> httpx.Response:
-        return self.loop.run_until_complete(self.ds.client.get(path))
+class Site(SiteClient):
+    """The site's client, reading JSON and SQL answers."""
 
     def json(self, path: str) -> Any:
         response = self.get(path)
@@ -115,12 +107,6 @@ class Site:
         query = urllib.parse.urlencode({"sql": sql_text, **params, "_shape": "objects"})
         return self.json(f"/oerhub.json?{query}")["rows"]
 
-    def close(self) -> None:
-        for database in self.ds.databases.values():
-            database.close()
-        if self.ds.executor:
-            self.ds.executor.shutdown(wait=True)
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")

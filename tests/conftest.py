@@ -7,13 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback import LoopbackServer, send
 
 from oerhub.oai_server import OaiTestServer
 from oerhub.samples import SampleRepository
@@ -90,30 +90,17 @@ class StaticServer:
     def __init__(self, respond: Callable[[str], tuple[int, dict[str, str], bytes]]) -> None:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                outer.paths.append(self.path)
-                outer.headers.append(dict(self.headers))
-                status, headers, body = respond(self.path)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def handle(request: BaseHTTPRequestHandler) -> None:
+            self.paths.append(request.path)
+            self.headers.append(dict(request.headers))
+            send(request, *respond(request.path))
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(handle)
+        self.url = self.server.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @pytest.fixture

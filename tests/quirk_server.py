@@ -32,10 +32,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from loopback import LoopbackServer, send
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 DAY = "YYYY-MM-DD"
@@ -118,24 +119,9 @@ class QuirkServer:
         self.quirk = quirk
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                outer._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self._httpd = Server((host, 0), Handler)
+        self._server = LoopbackServer(self._handle, host)
         self.host = host
-        self.port = self._httpd.server_port
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self.port = self._server.port
 
     # --- what tests use ----------------------------------------------------------------
 
@@ -147,8 +133,7 @@ class QuirkServer:
         return f"http://{self.host}:{self.port}{path}"
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.stop()
 
     def verbs(self, verb: str, path: str | None = None) -> list[Request]:
         """The requests with this verb (and path), in order."""
@@ -197,12 +182,7 @@ class QuirkServer:
                 changed = self.quirk(request.n, params, status, headers, body)
                 if changed is not None:
                     status, headers, body = changed
-            handler.send_response(status)
-            for key, value in headers.items():
-                handler.send_header(key, value)
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
+            send(handler, status, headers, body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
         finally:

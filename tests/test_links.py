@@ -18,12 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import query, source_toml
+from loopback import LoopbackServer, send
 
 from oerhub.config import Settings, load_config
 from oerhub.links import DEFAULT_DELAY, check_links, link_delay
@@ -64,27 +65,12 @@ class LinkSite:
         }
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
-        outer = self
+        # HEAD too; a client that gave up on /slow is expected, not an error
+        self.server = LoopbackServer(self._serve, head=True, quiet=True)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
-                outer._serve(self, "HEAD")
-
-            def do_GET(self) -> None:  # noqa: N802
-                outer._serve(self, "GET")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # /slow writes to a client that gave up: expected
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        method = handler.command
         path, base = handler.path, handler.path.split("?")[0]
         with self._lock:
             self.hits.append(Hit(method, path, time.monotonic(),
@@ -100,13 +86,8 @@ class LinkSite:
         if method == "HEAD" and base == "/head-lies":
             status = 404
         body = ROBOTS.encode() if base == "/robots.txt" else b"<html><p>" + b"x" * 20000
-        handler.send_response(status)
-        for key, value in {"Content-Type": "text/html", **headers}.items():
-            handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if method == "GET":
-            handler.wfile.write(body)
+        send(handler, status, {"Content-Type": "text/html", **headers}, body,
+             with_body=method == "GET")
 
     def count(self, path: str, method: str | None = None) -> int:
         with self._lock:
@@ -114,8 +95,7 @@ class LinkSite:
                        and (method is None or h.method == method))
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from loopback import LoopbackServer, send
 
 
 @dataclass
@@ -43,28 +44,15 @@ class Website:
         self.pages: dict[str, Page] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                status, headers, body = outer._answer(self.path, dict(self.headers))
-                with outer._lock:
-                    outer.requests.append(Request(self.path, dict(self.headers), status))
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def handle(request: BaseHTTPRequestHandler) -> None:
+            status, headers, body = self._answer(request.path, dict(request.headers))
+            with self._lock:
+                self.requests.append(Request(request.path, dict(request.headers), status))
+            send(request, status, headers, body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        # A short poll interval: stop() waits for it, and every web test stops a site.
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        self.server = LoopbackServer(handle)
+        self.url = self.server.url
 
     def add(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
             **options: Any) -> Page:
@@ -109,8 +97,7 @@ class Website:
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @pytest.fixture

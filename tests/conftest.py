@@ -125,6 +125,16 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]
         conn.close()
 
 
+def rows_by_id(db: Path) -> dict[str, dict[str, Any]]:
+    """Every record of the catalogue, by its identifier."""
+    return {r["identifier"]: dict(r) for r in query(db, "SELECT * FROM records")}
+
+
+def latest_run(db: Path) -> dict[str, Any]:
+    """The catalogue's latest harvest run."""
+    return dict(query(db, "SELECT * FROM harvest_runs ORDER BY id DESC")[0])
+
+
 class SiteClient:
     """Datasette's in-process client on one event loop, for plain (sync) tests; `serving(db)`
     gives the site `oerhub serve` runs on that catalogue."""

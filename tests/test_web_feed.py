@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import query, source_toml
+from conftest import latest_run, query, rows_by_id, source_toml
 
 from harvesters.base import HarvestState, PageState
 from harvesters.feed import FeedHarvester, entry_dict, parse_feed
@@ -69,14 +69,6 @@ def feed_source(website, source_id: str = "ua-lessons", path: str = LESSONS, **e
     return source_toml(source_id, website.url + path, protocol="feed", delay=0, **extra)
 
 
-def rows_by_id(db) -> dict[str, dict]:
-    return {r["identifier"]: dict(r) for r in query(db, "SELECT * FROM records")}
-
-
-def last_run(db) -> dict:
-    return dict(query(db, "SELECT * FROM harvest_runs ORDER BY id DESC")[0])
-
-
 def test_paged_atom_feed_is_harvested_and_normalised(tmp_path, website, write_config,
                                                      run_oerhub):
     lessons_site(website, [[7, 6, 5], [4, 3], [2, 1]])
@@ -110,7 +102,7 @@ def test_paged_atom_feed_is_harvested_and_normalised(tmp_path, website, write_co
                                "record_id WHERE identifier = ?", (seven["identifier"],))[0]["raw"])
     assert raw["title"] == seven["title"] and raw["language"] == "uk"
     assert raw["license"] == ["https://creativecommons.org/licenses/by/4.0/"]
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["status"], run["records_new"]) == ("ok", 7)
     assert run["next_from"] == "2024-03-07T07:00:00Z"  # the newest entry: where paging stops
 
@@ -134,7 +126,7 @@ def test_second_run_stops_paging_at_known_entries(tmp_path, website, write_confi
     rows = rows_by_id(db)
     assert rows["tag:school.example,2024:lesson-8"]["title"] == "Повторення: дроби"
     assert rows["tag:school.example,2024:lesson-7"]["title"] == "Дроби: додавання"
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["mode"], run["records_new"], run["records_updated"],
             run["records_unchanged"]) == ("incremental", 1, 1, 3)
     assert run["next_from"] == "2024-03-08T09:00:00Z"
@@ -144,7 +136,7 @@ def test_second_run_stops_paging_at_known_entries(tmp_path, website, write_confi
 
     assert third.returncode == 0, third.stderr
     assert website.fetched() == []
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["records_new"], run["records_updated"], run["records_unchanged"]) == (0, 0, 3)
 
 
@@ -199,7 +191,7 @@ def test_max_pages_stops_and_the_next_run_reads_the_rest(tmp_path, website, writ
     assert first.returncode == 0, first.stderr
     db = tmp_path / "oerhub.db"
     assert len(rows_by_id(db)) == 5
-    run = last_run(db)
+    run = latest_run(db)
     assert run["status"] == "ok" and "stopped at max_pages = 2" in run["warnings"]
     website.reset_log()
 
@@ -225,8 +217,8 @@ def test_robots_txt_keeps_a_feed_page_out(tmp_path, website, write_config, run_o
     assert f"{LESSONS}?page=3" not in website.paths()
     db = tmp_path / "oerhub.db"
     assert len(rows_by_id(db)) == 5
-    assert "robots.txt disallows 1 URL(s)" in last_run(db)["warnings"]
-    assert "?page=3" in last_run(db)["warnings"]
+    assert "robots.txt disallows 1 URL(s)" in latest_run(db)["warnings"]
+    assert "?page=3" in latest_run(db)["warnings"]
 
 
 def test_an_html_page_instead_of_the_feed_fails_the_run(tmp_path, website, write_config,
@@ -239,7 +231,7 @@ def test_an_html_page_instead_of_the_feed_fails_the_run(tmp_path, website, write
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    run = last_run(tmp_path / "oerhub.db")
+    run = latest_run(tmp_path / "oerhub.db")
     assert run["status"] == "failed"
     assert website.url + "/news/feed" in run["error"]
     assert "HTML page titled 'Сторінку переміщено'" in run["error"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import query, source_toml
+from conftest import latest_run, query, rows_by_id, source_toml
 
 from harvesters.adapters import ADAPTERS, NEXT_URL, OFFSET, Paging
 from harvesters.json_api import same_page
@@ -71,14 +71,6 @@ def edx_source(website, source_id: str = "ua-prometheus", **extra) -> str:
                        delay=0, **extra)
 
 
-def rows_by_id(db) -> dict[str, dict]:
-    return {r["identifier"]: dict(r) for r in query(db, "SELECT * FROM records")}
-
-
-def last_run(db) -> dict:
-    return dict(query(db, "SELECT * FROM harvest_runs ORDER BY id DESC")[0])
-
-
 def test_open_edx_courses_three_pages_then_changes(tmp_path, website, write_config,
                                                    run_oerhub):
     courses = [edx_course(website.url, *names) for names in EDX_NAMES]
@@ -120,7 +112,7 @@ def test_open_edx_courses_three_pages_then_changes(tmp_path, website, write_conf
     assert rows["course-v1:Prometheus+CS50+2024_T1"]["title"] == \
         "CS50: основи програмування (2024)"
     assert rows[withdrawn["id"]]["deleted"] == 1
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["status"], run["mode"], run["records_new"], run["records_updated"],
             run["records_deleted"], run["records_unchanged"]) == ("ok", "incremental", 0, 1, 1, 6)
     website.reset_log()
@@ -129,7 +121,7 @@ def test_open_edx_courses_three_pages_then_changes(tmp_path, website, write_conf
 
     assert third.returncode == 0, third.stderr
     assert website.fetched() == [] and len(website.paths()) == 4  # robots.txt + 3 pages
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["records_updated"], run["records_deleted"], run["records_unchanged"]) == (0, 0, 7)
 
 
@@ -213,7 +205,7 @@ def test_stepik_pages_by_has_next_and_skips_unchanged_courses(tmp_path, website,
                                              "records.id = record_id WHERE identifier = '512'"
                                          )[0]["raw"]
     assert website.fetched() == ["/api/courses?page=1", "/api/courses?page=2"]
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["status"], run["records_new"], run["records_updated"], run["records_deleted"],
             run["records_unchanged"]) == ("ok", 0, 1, 1, 5)
 
@@ -296,7 +288,7 @@ def test_ekoolikott_search_by_offset(tmp_path, website, write_config, run_oerhub
     assert run_oerhub("harvest").returncode == 0  # unchanged: two 304s, offset after offset
 
     assert website.fetched() == [] and len(website.paths()) == 3
-    run = last_run(tmp_path / "oerhub.db")
+    run = latest_run(tmp_path / "oerhub.db")
     assert (run["status"], run["records_deleted"], run["records_unchanged"]) == ("ok", 0, 4)
 
 
@@ -313,7 +305,7 @@ def test_robots_txt_forbids_part_of_the_api(tmp_path, website, write_config, run
     assert website.fetched() == ["/api/courses?page=1"]
     db = tmp_path / "oerhub.db"
     assert len(rows_by_id(db)) == 3
-    run = last_run(db)
+    run = latest_run(db)
     assert run["status"] == "ok"
     assert f"robots.txt disallows 1 URL(s), not fetched: {website.url}/api/courses?page=2" \
         in run["warnings"]
@@ -328,7 +320,7 @@ def test_max_pages_then_the_next_run_goes_on(tmp_path, website, write_config, ru
     assert first.returncode == 0, first.stderr
     db = tmp_path / "oerhub.db"
     assert len(rows_by_id(db)) == 6
-    run = last_run(db)
+    run = latest_run(db)
     assert (run["status"], run["records_deleted"]) == ("ok", 0)
     assert "stopped at max_pages = 2" in run["warnings"]
     website.reset_log()
@@ -359,7 +351,7 @@ def test_a_broken_api_page_fails_the_run(tmp_path, website, write_config, run_oe
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     db = tmp_path / "oerhub.db"
-    run = last_run(db)
+    run = latest_run(db)
     assert run["status"] == "failed"
     assert f"{website.url}/api/courses?page=2" in run["error"] and expected in run["error"]
     assert len(rows_by_id(db)) == 3  # page 1 was stored; nothing deleted, nothing empty
@@ -486,7 +478,7 @@ def test_a_failed_run_resumes_after_the_pages_it_stored(tmp_path, website, write
     write_config(edx_source(website))
     assert run_oerhub("harvest").returncode == 1
     db = tmp_path / "oerhub.db"
-    assert len(rows_by_id(db)) == 6 and last_run(db)["status"] == "failed"
+    assert len(rows_by_id(db)) == 6 and latest_run(db)["status"] == "failed"
     website.pages[EDX + "?page=3&page_size=100"] = good_page3
     website.reset_log()
 
@@ -495,4 +487,4 @@ def test_a_failed_run_resumes_after_the_pages_it_stored(tmp_path, website, write
     assert result.returncode == 0, result.stderr
     assert website.fetched() == [EDX + "?page=3&page_size=100"]  # pages 1-2 are stored
     assert len(rows_by_id(db)) == 8
-    assert last_run(db)["mode"] == "full+resume"
+    assert latest_run(db)["mode"] == "full+resume"

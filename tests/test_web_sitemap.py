@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HARVEST_SETTINGS, query, source_toml
+from conftest import HARVEST_SETTINGS, query, rows_by_id, source_toml
 
 from harvesters.embedded import extract_resources
 from harvesters.sitemap import identifiers_for, parse_sitemap
@@ -150,10 +150,6 @@ def config(write_config: Any, website: Any, **extra: Any) -> None:
                  settings=SETTINGS)
 
 
-def rows(db: Path) -> dict[str, Any]:
-    return {r["identifier"]: r for r in query(db, "SELECT * FROM records")}
-
-
 def listed(value: str | None) -> list[str]:
     """A JSON list column (an empty list is stored as NULL)."""
     return json.loads(value) if value else []
@@ -190,7 +186,7 @@ def test_sitemap_harvest_catalogue_robots_and_incremental_runs(tmp_path, website
             f"e.g. {site}/about") in warnings
     assert "1 JSON-LD script(s) were not valid JSON and were skipped" in warnings
 
-    records = rows(db)
+    records = rows_by_id(db)
     assert sorted(records) == sorted([
         f"{site}/et/murdude-liitmine", f"{site}/uk/kurs-algebry", f"{site}/et/kogumik/kolmnurgad",
         f"{site}/et/kogumik#2", f"{site}/lv/latviesu-valoda", f"{site}/ru/video-urok",
@@ -249,8 +245,8 @@ def test_sitemap_harvest_catalogue_robots_and_incremental_runs(tmp_path, website
     assert (run["mode"], run["harvest_from"]) == ("incremental", "2024-03-02")  # newest lastmod
     assert (run["records_new"], run["records_updated"], run["records_unchanged"],
             run["records_deleted"]) == (0, 1, 6, 0)
-    assert rows(db)[f"{site}/et/murdude-liitmine"]["title"] == "Murdude liitmine"
-    assert rows(db)[f"{site}/et/murdude-liitmine"]["datestamp"] == "2024-04-15"
+    assert rows_by_id(db)[f"{site}/et/murdude-liitmine"]["title"] == "Murdude liitmine"
+    assert rows_by_id(db)[f"{site}/et/murdude-liitmine"]["datestamp"] == "2024-04-15"
 
     # Third run: one page left the sitemap, one answers 404 (its lastmod moved): both go.
     website.reset_log()
@@ -263,7 +259,7 @@ def test_sitemap_harvest_catalogue_robots_and_incremental_runs(tmp_path, website
     assert run["status"] == "ok", run["error"]
     assert website.fetched() == SITEMAPS + ["/lv/latviesu-valoda"]  # the 404
     assert run["records_deleted"] == 2
-    records = rows(db)
+    records = rows_by_id(db)
     assert records[f"{site}/uk/tvorcha-robota"]["deleted"] == 1
     assert records[f"{site}/lv/latviesu-valoda"]["deleted"] == 1
     assert sum(1 for r in records.values() if not r["deleted"]) == 5
@@ -291,7 +287,7 @@ def test_max_pages_stops_and_the_next_run_goes_on(tmp_path, website, write_confi
     assert first["records_new"] == 2  # the third page is /about, with no resource
     assert "/ru/video-urok" in website.paths()  # the last run's spare budget: a 304
     assert last["warnings"] is None or "max_pages" not in last["warnings"]
-    assert len([r for r in rows(db).values() if not r["deleted"]]) == 7
+    assert len([r for r in rows_by_id(db).values() if not r["deleted"]]) == 7
 
 
 def test_pages_that_lost_their_metadata_fail_the_run(tmp_path, website, write_config,
@@ -317,7 +313,7 @@ def test_pages_that_lost_their_metadata_fail_the_run(tmp_path, website, write_co
         assert "LearningResource" in run["error"] and "markup" in run["error"]
         assert f"e.g. {site}/et/murdude-liitmine" in run["error"]
         assert website.fetched() == SITEMAPS + list(pages)
-    records = rows(db)
+    records = rows_by_id(db)
     assert len(records) == 2 and not any(r["deleted"] for r in records.values())
     assert records[f"{site}/et/murdude-liitmine"]["title"] == "Murdude liitmine ja lahutamine"
 

@@ -307,6 +307,12 @@ class BatchCounts:
     deleted: int = 0
     unchanged: int = 0
 
+    def add(self, outcome: str) -> None:
+        """Count one record by what storing it did (Catalogue._outcome); a staged deletion
+        counts as deleted."""
+        name = "deleted" if outcome == "stage" else outcome
+        setattr(self, name, getattr(self, name) + 1)
+
 
 class Catalogue:
     """An oerhub catalogue in one SQLite file."""
@@ -498,12 +504,23 @@ class Catalogue:
         return counts
 
     @staticmethod
-    def _unchanged(before: tuple[Any, ...] | None, record: Record, raw: RawRecord,
-                   undated: dict[int, str | None]) -> bool:
-        return (before is not None and before[1] == record.datestamp
+    def _outcome(before: tuple[Any, ...] | None, record: Record, raw: RawRecord,
+                 undated: dict[int, str | None]) -> str:
+        """What storing `record` does, given what was stored (`before`: id, datestamp,
+        deleted): "unchanged"; "stage" (a live record deleted: staged, not applied, since
+        finish_run applies staged deletions only when there are not so many that the
+        repository looks broken: the safety valve); or it is written, as "deleted" (a
+        tombstone never seen live), "new" (or back from the dead) or "updated"."""
+        if (before is not None and before[1] == record.datestamp
                 and bool(before[2]) == record.deleted
                 and (record.datestamp is not None or record.deleted
-                     or undated.get(before[0]) == raw.raw))
+                     or undated.get(before[0]) == raw.raw)):
+            return "unchanged"
+        if record.deleted and before is not None:
+            return "unchanged" if before[2] else "stage"  # already a tombstone: unchanged
+        if record.deleted:
+            return "deleted"
+        return "new" if before is None or before[2] else "updated"
 
     def _write_records(self, run_id: int, source_id: str, records: Sequence[Record],
                        raws: Sequence[RawRecord], existing: dict[str, tuple[Any, ...]],
@@ -521,24 +538,13 @@ class Catalogue:
         next_id = 0
         for record, raw in zip(records, raws, strict=True):
             before = existing.get(record.identifier)
-            if self._unchanged(before, record, raw, undated):
-                counts.unchanged += 1
+            outcome = self._outcome(before, record, raw, undated)
+            counts.add(outcome)
+            if outcome == "unchanged":
                 continue
-            if record.deleted and before is not None:
-                if before[2]:  # already a tombstone
-                    counts.unchanged += 1
-                else:
-                    # Staged, not applied: finish_run applies them unless there are so many
-                    # that the repository looks broken (the safety valve).
-                    counts.deleted += 1
-                    staged.append((source_id, record.identifier, record.datestamp, run_id))
+            if outcome == "stage":
+                staged.append((source_id, record.identifier, record.datestamp, run_id))
                 continue
-            if record.deleted:
-                counts.deleted += 1
-            elif before is None or before[2]:
-                counts.new += 1
-            else:
-                counts.updated += 1
             row = record_values(record)
             if before is None:
                 if not next_id:
@@ -581,22 +587,12 @@ class Catalogue:
         inserted: dict[str, int] = {}
         for record, raw in zip(records, raws, strict=True):
             before = existing.get(record.identifier)
-            if self._unchanged(before, record, raw, undated):
-                counts.unchanged += 1
-            elif record.deleted and before is not None:
-                if before[2]:
-                    counts.unchanged += 1
-                else:
-                    counts.deleted += 1
-                    self.conn.execute(_STAGE_DELETION_SQL,
-                                      (source_id, record.identifier, record.datestamp, run_id))
-            else:
-                if record.deleted:
-                    counts.deleted += 1
-                elif before is None or before[2]:
-                    counts.new += 1
-                else:
-                    counts.updated += 1
+            outcome = self._outcome(before, record, raw, undated)
+            counts.add(outcome)
+            if outcome == "stage":
+                self.conn.execute(_STAGE_DELETION_SQL,
+                                  (source_id, record.identifier, record.datestamp, run_id))
+            elif outcome != "unchanged":
                 row = record_values(record)
                 record_id = before[0] if before is not None else inserted.get(record.identifier)
                 if record_id is None:

@@ -67,6 +67,11 @@ class CatalogueError(OerhubError):
     """The catalogue file cannot be opened or is not an oerhub catalogue."""
 
 
+class BatchNotStored(CatalogueError):
+    """A batch could not be written (disk full, I/O error…), or came after one that could not:
+    nothing of it is kept and the run's resume point stays before it."""
+
+
 class ExtractionFailed(HarvestError):
     """A web page gave nothing where the source's rules expect something (markup changed?).
 

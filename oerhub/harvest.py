@@ -10,6 +10,7 @@ the others go on.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import traceback
@@ -21,10 +22,11 @@ from functools import partial
 from pathlib import Path
 
 from harvesters import harvester_for
-from harvesters.base import Workers
+from harvesters.base import Batch, Workers
 from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.enrich import OWN_COMMAND, enrich
-from oerhub.errors import ConfigError, HarvestIncomplete, OerhubError
+from oerhub.errors import BatchNotStored, ConfigError, HarvestIncomplete, OerhubError
+from oerhub.models import Record
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize_batch
@@ -146,6 +148,25 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     # the next ones (SQLite works without holding the GIL); at most STORE_AHEAD wait their turn.
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-store")
     stored: deque[Future[BatchCounts]] = deque()
+    broken = threading.Event()  # set by the first batch that fails to store
+
+    def store(batch: Batch, records: list[Record], requests: int, nbytes: int) -> BatchCounts:
+        """Store one batch unless an earlier one failed: a batch after a failed one carries a
+        checkpoint past the failed page, and storing it would skip that page for good."""
+        if broken.is_set():
+            raise BatchNotStored("not stored: an earlier batch of this run failed to store")
+        try:
+            return catalogue.store_batch(run_id, source.id, records, batch.records,
+                                         batch.checkpoint, requests, nbytes, batch.pages,
+                                         batch.skipped)
+        except (sqlite3.Error, OSError) as exc:  # a full disk, an I/O error: said plainly
+            broken.set()
+            raise BatchNotStored(
+                f"a batch of {len(records):,} records could not be stored ({exc}); nothing of "
+                "it was kept, and the next run fetches it again") from None
+        except BaseException:
+            broken.set()
+            raise
 
     def tally(counts: BatchCounts) -> None:
         result.new += counts.new
@@ -174,10 +195,8 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
             failure = settle(STORE_AHEAD - 1)
             if failure is not None:
                 raise failure
-            stored.append(writer.submit(
-                catalogue.store_batch, run_id, source.id, records, batch.records,
-                batch.checkpoint, client.requests_made, client.bytes_received, batch.pages,
-                batch.skipped))
+            stored.append(writer.submit(store, batch, records, client.requests_made,
+                                        client.bytes_received))
         failure = settle()
         if failure is not None:
             raise failure
@@ -213,12 +232,19 @@ def _finish(catalogue: Catalogue, result: SourceResult, harvester: object, clien
     result.bytes = client.bytes_received
     result.seconds = time.monotonic() - started
     result.warnings = list(getattr(harvester, "warnings", []))
-    status = catalogue.finish_run(
-        result.run_id, result.source_id, result.status, error=result.error,
-        next_from=getattr(harvester, "next_since", None), warnings=result.warnings,
-        requests=result.requests, nbytes=result.bytes, seconds=round(result.seconds, 3),
-        accept_deletions=accept_deletions,
-        max_deletions=settings.max_deletions)
+    try:
+        status = catalogue.finish_run(
+            result.run_id, result.source_id, result.status, error=result.error,
+            next_from=getattr(harvester, "next_since", None), warnings=result.warnings,
+            requests=result.requests, nbytes=result.bytes, seconds=round(result.seconds, 3),
+            accept_deletions=accept_deletions,
+            max_deletions=settings.max_deletions)
+    except (sqlite3.Error, OSError) as exc:
+        # the run stays 'running' in the catalogue; the next run closes it as incomplete
+        result.status = "failed"
+        result.error = f"{result.error + '; ' if result.error else ''}the run could not be " \
+                       f"closed in the catalogue ({exc})"
+        return
     if status != result.status:
         result.status = status
         result.error = catalogue.run(result.run_id)["error"]

@@ -36,6 +36,7 @@ import extruct
 from lxml import etree
 from lxml import html as lxml_html
 
+from harvesters import json_text
 from harvesters.xml_body import header_charset
 
 SYNTAXES = ["json-ld", "microdata", "rdfa"]
@@ -161,7 +162,7 @@ def json_ld_scripts(page: bytes) -> tuple[list[Any], int]:
         if not source:
             continue
         try:
-            parsed.append(json.loads(source, strict=False))
+            parsed.append(json_text.loads(source, strict=False))
         except ValueError:
             broken += 1
     return parsed, broken

@@ -40,6 +40,7 @@ from harvesters.web import (
     WebHarvester,
     absolute,
 )
+from harvesters import json_text
 from harvesters.xml_body import html_title
 from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
@@ -282,7 +283,7 @@ def parse_json(fetched: Fetched, adapter: Adapter) -> Mapping[str, Any]:
         raise ExtractionFailed(f"{fetched.url} answered with {kind}"
                                f"{f' titled {shown!r}' if shown else ''}, not {expected}")
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        data = json_text.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         start = body.lstrip()[:60].decode("utf-8", "replace")
         raise ExtractionFailed(f"{fetched.url} did not answer with {expected}: {exc} "

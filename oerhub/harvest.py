@@ -29,7 +29,7 @@ from oerhub.errors import BatchNotStored, ConfigError, HarvestIncomplete, Oerhub
 from oerhub.models import Record
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
-from oerhub.normalize import normalize_batch
+from oerhub.normalize import normalize_batch, storable
 from oerhub.progress import Progress
 from oerhub.store import BatchCounts, Catalogue
 from oerhub.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
@@ -192,6 +192,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
         for batch in harvester.harvest(state, full=full):
             records = batch.prepared if batch.prepared is not None else normalize_batch(
                 source.country, batch.records, batch.elements)
+            batch.records, records = storable(batch.records, records)
             failure = settle(STORE_AHEAD - 1)
             if failure is not None:
                 raise failure

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from lxml import etree
 
 from oerhub.models import RawRecord, Record
 from oerhub.normalize import lom, oai_dc
+from oerhub.normalize.text import escape_surrogates, has_surrogates, without_surrogates
 
 Mapper = Callable[[Any, Record], None]
 
@@ -97,3 +99,29 @@ def normalize_batch(country: str | None, raws: list[RawRecord], elements: list[A
     while the page's parsed metadata is at hand (oerhub/workers.py)."""
     return [normalize(raw, country, element)
             for raw, element in zip(raws, elements or [None] * len(raws), strict=True)]
+
+
+def storable(raws: list[RawRecord], records: list[Record]) -> tuple[list[RawRecord],
+                                                                    list[Record]]:
+    """The batch with text SQLite cannot encode made storable, every record kept: a lone
+    surrogate ("\\ud800", valid JSON) in the raw JSON is written as its escape (the same JSON),
+    and it is dropped from a record's values (as clean_text drops it). Records are matched to their raws by position;
+    a record can only hold a surrogate its raw record holds, so only those are looked at."""
+    if not any(has_surrogates(raw.raw) or has_surrogates(raw.identifier) for raw in raws):
+        return raws, records
+    raws, records = list(raws), list(records)
+    for index, raw in enumerate(raws):
+        if not (has_surrogates(raw.raw) or has_surrogates(raw.identifier)):
+            continue
+        text = raw.raw
+        if text is not None:
+            text = escape_surrogates(text) if text[:1] in ("{", "[") else without_surrogates(text)
+        raws[index] = replace(raw, identifier=without_surrogates(raw.identifier), raw=text)
+        record = records[index]
+        for name, value in vars(record).items():
+            if isinstance(value, str):
+                setattr(record, name, without_surrogates(value))
+            elif isinstance(value, list):
+                setattr(record, name, [without_surrogates(v) if isinstance(v, str) else v
+                                       for v in value])
+    return raws, records

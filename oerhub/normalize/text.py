@@ -87,6 +87,26 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(text.split()) or None
 
 
+# Halves of UTF-16 pairs standing alone: valid in JSON ("\\ud800"), in Python strings, never in
+# UTF-8, so SQLite cannot store them.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(text: str | None) -> bool:
+    return text is not None and _SURROGATE_RE.search(text) is not None
+
+
+def without_surrogates(text: str) -> str:
+    """The text without its lone surrogates (as clean_text drops them)."""
+    return _SURROGATE_RE.sub("", text)
+
+
+def escape_surrogates(json_text: str) -> str:
+    """JSON text with each lone surrogate written as its \\uXXXX escape: the same JSON value,
+    and storable. (In JSON text a lone surrogate can only stand inside a string.)"""
+    return _SURROGATE_RE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
+
+
 def unique(values: Iterable[str | None]) -> list[str]:
     """Non-empty values, first occurrence kept, in order (creators, subjects, identifiers)."""
     return list(dict.fromkeys(v for v in values if v))

@@ -237,7 +237,7 @@ class HtmlHarvester(WebHarvester):
         hrefs = self._apply(self.items, document, "html.items", url, links=True)
         if first and not hrefs:
             raise ExtractionFailed(f"html.items selector {self.items.text!r} matched nothing "
-                                   f"on {url}: {MARKUP_HINT}")
+                                   f"on {url}{_titled(document)}: {MARKUP_HINT}")
         links = [link for href in hrefs if (link := absolute(base, href))]
         wanted = list(dict.fromkeys(link for link in links if self.fetcher.wanted(link)))
         if first and not wanted:
@@ -264,7 +264,8 @@ class HtmlHarvester(WebHarvester):
                 out[name] = found if name in MULTI_VALUED else found[0]
         if "title" not in out:
             raise ExtractionFailed(f"html.fields.title selector {self.fields['title'].text!r} "
-                                   f"matched nothing on {fetched.url}: {MARKUP_HINT}")
+                                   f"matched nothing on {fetched.url}{_titled(document)}: "
+                                   f"{MARKUP_HINT}")
         out.setdefault("url", fetched.url)
         return out
 
@@ -513,3 +514,10 @@ def _is_html(fetched: Fetched) -> bool:
 def _looks_like_link(value: str) -> bool:
     return not any(c.isspace() for c in value) and value.startswith(
         ("http://", "https://", "//", "/", "./", "../"))
+
+
+def _titled(document: Any) -> str:
+    """", a page titled '…'" for an error message: what came instead (a parked domain, a
+    login page, an error page served with 200)."""
+    title = " ".join((document.findtext(".//title") or "").split())[:120]
+    return f" (a page titled {title!r})" if title else ""

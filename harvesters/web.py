@@ -92,6 +92,11 @@ def read_robots(client: HttpClient, origin: str) -> RobotsTxt:
     return RobotsTxt(robots_url, _disallow_all(), f"answered HTTP {response.status}")
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _disallow_all() -> Protego:
     return Protego.parse("User-agent: *\nDisallow: /\n")
 
@@ -139,6 +144,11 @@ class WebFetcher:
         if origin in self._robots:
             return self._robots[origin]
         robots_txt = read_robots(self.client, origin)
+        if robots_txt.problem and origin == _origin(self.source.url):
+            # RFC 9309 treats the site as all disallowed; for the source's own site that
+            # means it is down, and the run fails naming why (never "robots.txt disallows")
+            raise SourceUnreachable(f"{robots_txt.url} {robots_txt.problem}: the site is not "
+                                    "answering, nothing was harvested")
         if robots_txt.problem:
             self.notes.append(f"{robots_txt.url} {robots_txt.problem}; nothing on "
                               f"{parts.netloc} was fetched")

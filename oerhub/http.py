@@ -105,7 +105,7 @@ class HttpClient:
                 with self.gate.hold(url, self.delay):
                     response = self._fetch(url, params, headers)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                failure = f"{type(exc).__name__}: {_short(exc)}"
+                failure = network_failure(exc, self.timeout)
             else:
                 if response.status not in RETRY_STATUS:
                     return response
@@ -168,6 +168,29 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def network_failure(exc: BaseException, timeout: float | None = None) -> str:
+    """What went wrong on the network, in the words an operator searches for: "connection
+    refused", "timed out", "host name not found"; the exception's own text otherwise."""
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
+        return "connection refused"
+    if any(isinstance(e, (requests.Timeout, TimeoutError, urllib3.exceptions.TimeoutError))
+           for e in chain) or "timed out" in text:
+        return f"timed out (no answer within {timeout:g} s)" if timeout else "timed out"
+    if ("Name or service not known" in text or "getaddrinfo failed" in text
+            or "nodename nor servname" in text or "Temporary failure in name resolution" in text):
+        return "host name not found (DNS)"
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
+        return "connection reset by the server"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS error: {_short(exc)}"
+    return f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _short(exc: Exception) -> str:

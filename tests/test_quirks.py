@@ -307,7 +307,7 @@ def test_a_closed_port_fails_after_the_configured_retries(tmp_path, write_config
     assert result.returncode == 1, shown(result)
     run = last_run(tmp_path / "oerhub.db", "lt-closed")
     assert run["status"] == "failed"
-    assert "ConnectionError" in run["error"] and "after 3 tries" in run["error"], run["error"]
+    assert "connection refused" in run["error"] and "after 3 tries" in run["error"], run["error"]
     assert "Traceback" not in result.stderr
 
 

@@ -337,7 +337,8 @@ def test_changed_item_markup_fails_the_run_and_stores_no_empty_record(
     run = runs(db)[-1]
     assert run["status"] == "failed"
     assert run["error"] == (f"html.fields.title selector 'h1.book-title' matched nothing on "
-                            f"{website.url}/item/3: has the portal's markup changed?")
+                            f"{website.url}/item/3 (a page titled 'Фізика. 7 клас — Бібліотека'"
+                            "): has the portal's markup changed?")
     assert "h1.book-title" in result.stderr and "Traceback" not in result.stderr
     assert query(db, "SELECT count(*) AS n FROM records WHERE title IS NULL OR title = ''"
                  )[0]["n"] == 0

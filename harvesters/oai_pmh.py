@@ -33,6 +33,7 @@ from oerhub.errors import (
     BadResumptionToken,
     HarvestError,
     HarvestIncomplete,
+    HarvestStopped,
     NotOaiResponse,
     OaiProtocolError,
     SourceUnreachable,
@@ -397,6 +398,8 @@ class OaiPmhHarvester:
                         if failed_at is not None:  # never move the resume point past a failure
                             batch.checkpoint = failed_at
                         yield batch
+                except HarvestStopped:
+                    raise  # asked to stop: not a broken window to go past
                 except HarvestIncomplete as exc:
                     problems.append(str(exc))
                     failed_at = failed_at or start

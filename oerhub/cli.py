@@ -18,7 +18,7 @@ import click
 
 from oerhub import __version__
 from oerhub.config import config_path, db_path, load_config
-from oerhub.errors import HarvestLocked, OerhubError
+from oerhub.errors import HarvestInterrupted, HarvestLocked, OerhubError
 from oerhub.store import Catalogue
 
 EXIT_FAILED = 1
@@ -92,16 +92,11 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
     except HarvestLocked as exc:
         click.echo(f"oerhub: {exc}", err=True)
         sys.exit(EXIT_FAILED)
-    failed = [r for r in results if r.status != "ok"]
-    if not quiet:
-        for r in results:
-            click.echo(f"{r.source_id:<28} {r.status:<10} new {r.new:>7,}  updated {r.updated:>7,}"
-                       f"  deleted {r.deleted:>6,}  unchanged {r.unchanged:>7,}  "
-                       f"requests {r.requests:>5,}  {r.seconds:6.1f} s")
-            for warning in r.warnings:
-                click.echo(f"  warning: {warning}")
-    for r in failed:
-        click.echo(f"oerhub: {r.source_id}: {r.status}: {r.error}", err=True)
+    except HarvestInterrupted as exc:  # Ctrl-C or SIGTERM: runs closed, lock released
+        _show_results(exc.results, quiet)
+        click.echo(f"oerhub: {exc}", err=True)
+        sys.exit(128 + exc.signum if exc.signum else EXIT_FAILED)
+    failed = _show_results(results, quiet)
     with Catalogue(db) as catalogue:
         streaks = catalogue.failing_streaks()
     for source_id, (count, error) in sorted(streaks.items()):
@@ -115,6 +110,21 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
         click.echo(f"{len(results) - len(failed)} of {len(results)} sources harvested into {db}")
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _show_results(results: list[Any], quiet: bool) -> list[Any]:
+    """A line per source (and its warnings), the errors on stderr; the sources not ok."""
+    failed = [r for r in results if r.status != "ok"]
+    if not quiet:
+        for r in results:
+            click.echo(f"{r.source_id:<28} {r.status:<10} new {r.new:>7,}  updated {r.updated:>7,}"
+                       f"  deleted {r.deleted:>6,}  unchanged {r.unchanged:>7,}  "
+                       f"requests {r.requests:>5,}  {r.seconds:6.1f} s")
+            for warning in r.warnings:
+                click.echo(f"  warning: {warning}")
+    for r in failed:
+        click.echo(f"oerhub: {r.source_id}: {r.status}: {r.error}", err=True)
+    return failed
 
 
 @cli.group()

@@ -6,6 +6,8 @@ is a bug and is reported as one.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class OerhubError(Exception):
     """Base of every error oerhub reports to a person."""
@@ -36,6 +38,20 @@ class HarvestError(OerhubError):
 class HarvestIncomplete(HarvestError):
     """The listing broke off (expired token, token loop, empty pages): what came is kept, and
     the next run lists the broken part again."""
+
+
+class HarvestStopped(HarvestIncomplete):
+    """The harvest was asked to stop (Ctrl-C, SIGTERM): what was stored stays, the next run
+    resumes."""
+
+
+class HarvestInterrupted(OerhubError):
+    """A harvest stopped by a signal, its runs closed: the command exits 128 + `signum`."""
+
+    def __init__(self, message: str, signum: int, results: list[Any]) -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.results = results
 
 
 class HarvestLocked(OerhubError):

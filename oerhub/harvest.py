@@ -25,12 +25,19 @@ from harvesters import harvester_for
 from harvesters.base import Batch, Workers
 from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.enrich import OWN_COMMAND, enrich
-from oerhub.errors import BatchNotStored, ConfigError, HarvestIncomplete, OerhubError
+from oerhub.errors import (
+    BatchNotStored,
+    ConfigError,
+    HarvestIncomplete,
+    HarvestInterrupted,
+    OerhubError,
+)
 from oerhub.models import Record
 from oerhub.http import HostGate, HttpClient
 from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize_batch, storable
 from oerhub.progress import Progress
+from oerhub.stopping import Stop, stop_on_signals
 from oerhub.store import BatchCounts, Catalogue
 from oerhub.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 
@@ -75,28 +82,31 @@ def source_delay(settings: Settings, source: Source | None) -> float:
 
 
 def make_client(settings: Settings, source: Source | None = None,
-                gate: HostGate | None = None) -> HttpClient:
+                gate: HostGate | None = None, stop: Stop | None = None) -> HttpClient:
     delay = source_delay(settings, source)
     return HttpClient(contact=settings.contact, timeout=settings.timeout, delay=delay,
                       retries=settings.retries, backoff=settings.backoff,
-                      max_retry_after=settings.max_wait, gate=gate or HostGate())
+                      max_retry_after=settings.max_wait, gate=gate or HostGate(), stop=stop)
 
 
 def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool = False,
             progress: Progress | None = None, wait: bool = False,
             accept_deletions: bool = False,
-            notes: list[str] | None = None) -> list[SourceResult]:
+            notes: list[str] | None = None, stop: Stop | None = None) -> list[SourceResult]:
     """Harvest the chosen sources into the catalogue at `db`; one result per source.
 
     Holds the catalogue's lock for the whole run: a second harvest waits (`wait`) or refuses.
-    What the enrichment steps did afterwards is added to `notes`, one line each.
+    What the enrichment steps did afterwards is added to `notes`, one line each. Ctrl-C and
+    SIGTERM (or setting `stop`) end each source after its current page, close the runs
+    `incomplete` and raise HarvestInterrupted with the results (oerhub/stopping.py).
     """
     sources = select_sources(config, source_ids)
     if not sources:
         raise ConfigError("no enabled sources to harvest (name one with --source ID)",
                           path=str(config.path))
     progress = progress or Progress()
-    with harvest_lock(db, wait=wait):
+    stop = stop or Stop()
+    with harvest_lock(db, wait=wait), stop_on_signals(stop):
         with Catalogue(db) as catalogue:
             catalogue.sync_sources(config)
         gate, write_lock = HostGate(), threading.Lock()
@@ -105,7 +115,7 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
             def run(source: Source) -> SourceResult:
                 with Catalogue(db, write_lock) as catalogue:
                     return harvest_source(source, config.settings, catalogue, full, progress,
-                                          gate, accept_deletions, processes)
+                                          gate, accept_deletions, processes, stop)
 
             workers = max(1, min(config.settings.workers, len(sources)))
             try:
@@ -113,6 +123,10 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
                     results = list(pool.map(run, sources))
             finally:
                 progress.close()
+            if stop.is_set():  # the enrichment steps catch up on the next run
+                raise HarvestInterrupted(
+                    f"stopped by {stop.reason}: {len(results)} source(s) closed, each after "
+                    "its current page; the next run resumes", stop.signum or 0, results)
             with Catalogue(db) as catalogue:
                 # what is computed across records (search forms, duplicate groups); language
                 # detection has its own command (see enrich.OWN_COMMAND)
@@ -126,9 +140,10 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
 def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, full: bool = False,
                    progress: Progress | None = None, gate: HostGate | None = None,
                    accept_deletions: bool = False,
-                   processes: Executor | None = None) -> SourceResult:
+                   processes: Executor | None = None, stop: Stop | None = None) -> SourceResult:
     """Harvest one source, recording the run whatever happens. With `processes`, a harvester
-    that can (OAI-PMH) has its pages read and normalised there (oerhub/workers.py)."""
+    that can (OAI-PMH) has its pages read and normalised there (oerhub/workers.py). Once
+    `stop` is set, the batch in hand is stored and the run closed `incomplete`."""
     progress = progress or Progress()
     state = catalogue.state(source.id, web=source.is_web)
     mode = "full" if full or not state.since else "incremental"
@@ -136,7 +151,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
         mode += "+resume"
     run_id = catalogue.start_run(source.id, mode, None if full else state.since)
     result = SourceResult(source.id, "running", run_id)
-    client = make_client(settings, source, gate)
+    client = make_client(settings, source, gate, stop)
     harvester = harvester_for(source.protocol)(source, client)
     if processes is not None and hasattr(harvester, "workers"):
         harvester.workers = Workers(processes, partial(normalize_batch, source.country),
@@ -198,6 +213,8 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                 raise failure
             stored.append(writer.submit(store, batch, records, client.requests_made,
                                         client.bytes_received))
+            if stop is not None:
+                stop.check()
         failure = settle()
         if failure is not None:
             raise failure

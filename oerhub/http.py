@@ -25,6 +25,7 @@ import urllib3
 
 from oerhub import __version__
 from oerhub.errors import SourceUnreachable
+from oerhub.stopping import Stop
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0  # seconds: a server asking for longer is treated as down for this run
@@ -55,14 +56,14 @@ class HostGate:
         self._hosts: dict[str, tuple[threading.Lock, list[float]]] = {}
 
     @contextmanager
-    def hold(self, url: str, delay: float) -> Iterator[None]:
+    def hold(self, url: str, delay: float, stop: Stop | None = None) -> Iterator[None]:
         host = (urlsplit(url).hostname or "").lower()
         with self._lock:
             lock, last = self._hosts.setdefault(host, (threading.Lock(), [0.0]))
         with lock:
             pause = last[0] + delay - time.monotonic()
             if pause > 0:
-                time.sleep(pause)
+                _sleep(pause, stop)
             try:
                 yield
             finally:
@@ -80,6 +81,7 @@ class HttpClient:
     backoff: float = 2.0
     max_retry_after: float = MAX_RETRY_AFTER
     gate: HostGate = field(default_factory=HostGate)
+    stop: Stop | None = None  # set on Ctrl-C or SIGTERM: no new request is made
     requests_made: int = 0
     bytes_received: int = 0
 
@@ -100,9 +102,11 @@ class HttpClient:
         """
         attempt = 0
         while True:
+            if self.stop is not None:
+                self.stop.check()
             wait: float | None = None
             try:
-                with self.gate.hold(url, self.delay):
+                with self.gate.hold(url, self.delay, self.stop):
                     response = self._fetch(url, params, headers)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 failure = network_failure(exc, self.timeout)
@@ -120,7 +124,8 @@ class HttpClient:
                 tries = f"after {attempt + 1} tries" if attempt else "(no retries configured)"
                 raise SourceUnreachable(f"{failure} from {where} {tries}")
             attempt += 1
-            time.sleep(wait if wait is not None else min(self.backoff * 2 ** (attempt - 1), 60.0))
+            _sleep(wait if wait is not None else min(self.backoff * 2 ** (attempt - 1), 60.0),
+                   self.stop)
 
     def _fetch(self, url: str, params: dict[str, str] | None,
                headers: dict[str, str] | None = None) -> Response:
@@ -168,6 +173,15 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _sleep(seconds: float, stop: Stop | None) -> None:
+    """Wait, but not past a request to stop (then raise HarvestStopped)."""
+    if stop is None:
+        time.sleep(seconds)
+        return
+    stop.wait(seconds)
+    stop.check()
 
 
 def network_failure(exc: BaseException, timeout: float | None = None) -> str:

@@ -4,13 +4,19 @@ SIGTERM close the runs, and /oai never stamps a change before it is visible."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import HARVEST_SETTINGS, latest_run, query, source_toml
 
 from oerhub.config import load_config
@@ -160,3 +166,67 @@ def test_storable_makes_any_record_storable_and_keeps_it(tmp_path):
         run = catalogue.start_run("s", "full", None)
         counts = catalogue.store_batch(run, "s", records, raws, None, 1, 1)
     assert counts.new == 3
+
+
+# --- 4. Ctrl-C and SIGTERM --------------------------------------------------------------------
+
+def _start_harvest(tmp_path: Path, *urls: str) -> subprocess.Popen[str]:
+    config = tmp_path / "sources.toml"
+    config.write_text(HARVEST_SETTINGS + "\n" + "".join(
+        source_toml(f"ua-s{n}", url, window="none") for n, url in enumerate(urls)))
+    env = {**os.environ, "OERHUB_CONFIG": str(config), "OERHUB_DB": str(tmp_path / "oerhub.db")}
+    return subprocess.Popen([sys.executable, "-m", "oerhub.cli", "harvest"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_records(db: Path, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                if query(db, "SELECT COUNT(*) AS n FROM records")[0]["n"] >= count:
+                    return
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} records stored in {timeout} s")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_the_harvest_closes_the_runs_and_releases_the_lock(
+        tmp_path, signum, code):
+    from quirk_server import QuirkServer, Rec
+
+    # one "endless" source (20,000 records by 10, 20 ms a page: minutes) and one finite one
+    # that would end on its own in about 3 s
+    endless = QuirkServer([Rec(f"oai:e:{n}", "2021-03-11", f"Урок {n}") for n in range(20000)],
+                          page_size=10, delay=0.02)
+    finite = QuirkServer([Rec(f"oai:f:{n}", "2021-03-11", f"Тема {n}") for n in range(300)],
+                         page_size=10, delay=0.1)
+    try:
+        process = _start_harvest(tmp_path, endless.url, finite.url)
+        db = tmp_path / "oerhub.db"
+        _wait_for_records(db, 50)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        endless.stop()
+        finite.stop()
+    assert process.returncode == code, out + err
+    assert took < 5, f"the harvest took {took:.1f} s to stop"
+    print(f"{signal.Signals(signum).name}: stopped in {took:.2f} s")  # for the closing note
+    runs = query(db, "SELECT source_id, status, error FROM harvest_runs ORDER BY source_id")
+    assert [r["status"] for r in runs] == ["incomplete", "incomplete"], [dict(r) for r in runs]
+    assert all("stopped by" in r["error"] for r in runs)
+    assert "stopped by" in err and "Traceback" not in err
+    # the lock is released: a second harvest could start at once
+    lock = db.with_name(db.name + ".lock")
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    assert lock.read_text() == "", "nobody holds the lock"
+    # and what a stopped run stored was stored with its checkpoint: the finite source resumes
+    stored = query(db, "SELECT COUNT(*) AS n FROM records WHERE source_id = 'ua-s1'")[0]["n"]
+    state = query(db, "SELECT checkpoint FROM harvest_state WHERE source_id = 'ua-s1'")
+    assert stored < 300 and (stored == 0 or state[0]["checkpoint"]), "a resume point is kept"

@@ -109,6 +109,7 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
     with harvest_lock(db, wait=wait), stop_on_signals(stop):
         with Catalogue(db) as catalogue:
             catalogue.sync_sources(config)
+            catalogue.forget_open_writes()  # a killed harvest's; this lock is ours now
         gate, write_lock = HostGate(), threading.Lock()
         with worker_pool(worker_count(config.settings.processes)) as processes:
 

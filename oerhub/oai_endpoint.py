@@ -46,7 +46,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
@@ -61,6 +61,8 @@ PLUGIN_NAME = "oerhub-oai"
 DATABASE_NAME = "oerhub"  # as oerhub.serve names the catalogue
 PATH = "/oai"
 PAGE_SIZE = 100  # records (or headers) per response; plugin config `page_size` overrides it
+# A write open longer than this was left by a killed harvest: /oai no longer waits for it.
+OPEN_WRITE_MAX_AGE = timedelta(minutes=15)
 NAMESPACE = "oerhub"  # the oai:<namespace>:… of our identifiers
 DEFAULT_ADMIN_EMAIL = "oerhub@example.org"  # plugin config `admin_email` should say who runs it
 
@@ -262,11 +264,14 @@ class Repository:
     base_url: str
     admin_email: str = DEFAULT_ADMIN_EMAIL
     page_size: int = PAGE_SIZE
+    as_of: str = ""  # the responseDate of the answer being made (see answer_moment)
 
     def respond(self, conn: sqlite3.Connection, params: Mapping[str, list[str]]) -> bytes:
         root = etree.Element(f"{{{NS_OAI}}}OAI-PMH", nsmap={None: NS_OAI, "xsi": NS_XSI})
         root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_OAI} {SCHEMA_OAI}")
-        _sub(root, "responseDate", _now())
+        # read before the records: a write registered later stamps its records at or after now
+        self.as_of = answer_moment(conn, _now())
+        _sub(root, "responseDate", self.as_of)
         request = _sub(root, "request", self.base_url)
         try:
             args = self._arguments(params)
@@ -408,6 +413,8 @@ class Repository:
         set_spec = args.get("set")
         if set_spec is not None and not _SET_SPEC.fullmatch(set_spec):
             raise OaiError("badArgument", f"set={set_spec!r} is not a setSpec")
+        if self.as_of < _now() and (until is None or until > self.as_of):
+            until = self.as_of  # a write is open: the list is complete up to its start only
         order = "stamp" if (since or until) and has_stamp_index(conn) else "id"
         return ListQuery(verb, prefix, since, until, set_spec, order)
 
@@ -557,6 +564,22 @@ def _sources(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
 
 
 # --- XML -------------------------------------------------------------------------------------
+
+def answer_moment(conn: sqlite3.Connection, now: str) -> str:
+    """The moment an answer is complete up to: now, or the start of the oldest write still
+    open (Catalogue._stamping_transaction), since that write's records will carry stamps from
+    then on. It is the responseDate, so a harvester that takes the responseDate as its next
+    `from` gets those records next time. Registrations older than OPEN_WRITE_MAX_AGE are left
+    by a killed harvest (the next harvest clears them) and ignored."""
+    cutoff = (datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ") - OPEN_WRITE_MAX_AGE).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    try:
+        oldest = conn.execute("SELECT MIN(started_at) FROM open_writes WHERE started_at >= ?",
+                              (cutoff,)).fetchone()[0]
+    except sqlite3.OperationalError:  # a catalogue older than schema 8 has no such table
+        return now
+    return min(now, oldest) if oldest else now
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,9 +8,11 @@ counters and the checkpoint to resume from, so a killed run loses nothing it sto
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from oerhub.errors import CatalogueError
 from oerhub.models import RawRecord, Record
 from oerhub.normalize.dates import utc_now
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 JSON_LIST_COLUMNS = ("education_level", "subjects", "creators", "identifiers", "sets")
 
 SCHEMA = """
@@ -248,6 +250,13 @@ CREATE TABLE IF NOT EXISTS translation_links (
     PRIMARY KEY (group_id, other_group_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS translation_links_other ON translation_links(other_group_id);
+-- Writes that change records' last_changed and have not committed yet (schema 8), so that /oai
+-- answers only as of the oldest: its records are stamped no earlier than started_at.
+CREATE TABLE IF NOT EXISTS open_writes (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    pid INTEGER NOT NULL
+);
 -- Where each enrichment step (oerhub/enrich.py) stopped, in its own terms.
 CREATE TABLE IF NOT EXISTS enrich_marks (
     step TEXT PRIMARY KEY,
@@ -462,8 +471,7 @@ class Catalogue:
         were known unchanged and not fetched, so they count as unchanged.
         """
         counts = BatchCounts(unchanged=skipped)
-        now = utc_now()
-        with self._transaction():
+        with self._stamping_transaction() as now:
             for page in pages:
                 self.conn.execute(
                     "INSERT INTO web_pages (source_id, url, lastmod, etag, last_modified, status, "
@@ -624,9 +632,8 @@ class Catalogue:
         deletions are applied when the run is ok, unless they exceed `max_deletions` of the
         source's live records: then they are held back and the run is marked `review`.
         """
-        now = utc_now()
         warning_text = "\n".join(warnings) or None
-        with self._transaction():
+        with self._stamping_transaction() as now:
             if status == "ok":
                 status, error = self._apply_deletions(source_id, accept_deletions, max_deletions,
                                                       now)
@@ -828,6 +835,38 @@ class Catalogue:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn, self.write_lock)
+
+    @contextmanager
+    def _stamping_transaction(self) -> Iterator[str]:
+        """A write transaction that stamps records' last_changed: yields the stamp.
+
+        /oai's datestamps are last_changed, and a harvester of /oai takes the responseDate as
+        its next `from`; a stamp taken before a slow write commits would be older than answers
+        given meanwhile, and the records lost to that harvester for good. So the write is first
+        registered in `open_writes` (committed, visible to /oai, which answers as of the oldest
+        open write), the stamp is taken inside the transaction, after the registration, and the
+        registration is removed in the same commit that makes the records visible.
+        """
+        with self._transaction():
+            write_id = self.conn.execute(
+                "INSERT INTO open_writes (started_at, pid) VALUES (?, ?)",
+                (utc_now(), os.getpid())).lastrowid
+        try:
+            with self._transaction():
+                yield utc_now()
+                self.conn.execute("DELETE FROM open_writes WHERE id = ?", (write_id,))
+        except BaseException:
+            try:
+                with self._transaction():
+                    self.conn.execute("DELETE FROM open_writes WHERE id = ?", (write_id,))
+            except sqlite3.Error:
+                pass  # a full disk: /oai ignores registrations older than OPEN_WRITE_MAX_AGE
+            raise
+
+    def forget_open_writes(self) -> None:
+        """Drop the registrations a killed harvest left (call it holding the harvest lock)."""
+        with self._transaction():
+            self.conn.execute("DELETE FROM open_writes")
 
     # --- duplicates and translations (oerhub/groups.py) --------------------------------
     # The step reads and writes in one transaction, `with catalogue.transaction():` around

@@ -230,3 +230,64 @@ def test_a_signal_stops_the_harvest_closes_the_runs_and_releases_the_lock(
     stored = query(db, "SELECT COUNT(*) AS n FROM records WHERE source_id = 'ua-s1'")[0]["n"]
     state = query(db, "SELECT checkpoint FROM harvest_state WHERE source_id = 'ua-s1'")
     assert stored < 300 and (stored == 0 or state[0]["checkpoint"]), "a resume point is kept"
+
+
+# --- 5. /oai stamps a change no earlier than it is visible ------------------------------------
+
+class SlowWrite(Catalogue):
+    """A catalogue whose writes take 3 s between stamping and committing (a big batch on a
+    busy disk)."""
+
+    def _write_records(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super()._write_records(*args, **kwargs)
+        time.sleep(3)
+
+
+def _batch(catalogue: Catalogue, first: int, count: int) -> None:
+    from oerhub.models import RawRecord, Record
+
+    names = [f"oai:x:{n}" for n in range(first, first + count)]
+    records = [Record("ua-x", name, "2024-01-01", title=f"Урок {name}") for name in names]
+    raws = [RawRecord("ua-x", name, "2024-01-01", False, "oai_dc", "<dc/>") for name in names]
+    run = catalogue.start_run("ua-x", "full", None)
+    catalogue.store_batch(run, "ua-x", records, raws, None, 1, 1)
+    catalogue.finish_run(run, "ua-x", "ok")
+
+
+def _identifiers(client: Any, query_string: str) -> tuple[str, list[str]]:
+    from lxml import etree
+
+    response = client.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc" + query_string)
+    root = etree.fromstring(response.content)
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/"}
+    return (root.findtext("o:responseDate", namespaces=ns),
+            root.xpath("//o:header/o:identifier/text()", namespaces=ns))
+
+
+def test_a_client_harvesting_oai_during_a_slow_write_misses_nothing(tmp_path):
+    from conftest import SiteClient
+
+    db = tmp_path / "oerhub.db"
+    config = tmp_path / "sources.toml"
+    config.write_text(HARVEST_SETTINGS + "\n" + source_toml("ua-x", "http://127.0.0.1:9/oai"))
+    with Catalogue(db) as catalogue:
+        catalogue.sync_sources(load_config(config))
+        _batch(catalogue, 0, 5)
+
+    def slow_write() -> None:
+        with SlowWrite(db) as catalogue:
+            _batch(catalogue, 5, 5)
+
+    client = SiteClient.serving(db)
+    try:
+        writer = threading.Thread(target=slow_write)
+        writer.start()
+        time.sleep(1.5)  # the write has stamped and not committed: a client harvests now
+        response_date, first = _identifiers(client, "")
+        writer.join()
+        _, second = _identifiers(client, f"&from={response_date}")
+    finally:
+        client.close()
+    seen = {identifier.rsplit(":", 1)[-1] for identifier in first + second}
+    assert len(first) == 5, "the open write is not visible yet"
+    assert seen == {str(n) for n in range(10)}, f"missed: {set(map(str, range(10))) - seen}"

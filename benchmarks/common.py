@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 if str(PROJECT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(PROJECT))
 
-from oerhub.samples import LANGUAGE_SPELLINGS, make_records  # noqa: E402
+from oerhub.demo.samples import LANGUAGE_SPELLINGS, make_records  # noqa: E402
 
 PAGE = 500
 DATESTAMP = "2024-03-01T00:00:00Z"  # every record's; the server's clock is later (RESPONSE_DATE)
@@ -116,7 +116,7 @@ class PageServer:
 
 
 # Set by run_all.py --without-enrichment: time `oerhub harvest` without the enrichment steps
-# it runs after harvesting (oerhub/enrich.py), to see the harvest path on its own.
+# it runs after harvesting (oerhub/enrich/), to see the harvest path on its own.
 WITHOUT_ENRICHMENT = False
 
 
@@ -145,7 +145,7 @@ def run_harvest(directory: Path, url: str, *extra: str, source_id: str = "ua-ben
     env = {**os.environ, "OERHUB_CONFIG": str(config), "OERHUB_DB": str(db)}
     command = [sys.executable, "-m", "oerhub.cli"]
     if WITHOUT_ENRICHMENT:  # the harvest path alone: the steps after it replaced by nothing
-        command = [sys.executable, "-c", "import oerhub.harvest as h; h.enrich = lambda *a, **k: "
+        command = [sys.executable, "-c", "import oerhub.harvest.run as h; h.enrich = lambda *a, **k: "
                    "[]; from oerhub.cli import main; main()"]
     run = run_child([*command, "harvest", "--quiet", *extra], env, tree=tree)
     conn = sqlite3.connect(db)

@@ -25,14 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Goal, Result  # noqa: E402
-
 from stdnum import ean  # noqa: E402
 
-from oerhub.config import Config, Source  # noqa: E402
-from oerhub.groups import regroup  # noqa: E402
-from oerhub.models import RawRecord, Record  # noqa: E402
-from oerhub.report import REPEATS_SQL  # noqa: E402
-from oerhub.store import Catalogue  # noqa: E402
+from oerhub.catalogue import Catalogue  # noqa: E402
+from oerhub.enrich.duplicates import regroup  # noqa: E402
+from oerhub.models import Batch, RawRecord, Record, RunProgress  # noqa: E402
+from oerhub.publish.report import REPEATS_SQL  # noqa: E402
+from oerhub.registry import Config, Source  # noqa: E402
 
 BATCH = 5000
 SOURCES = ("kz-nab", "kz-univer", "ru-cyberleninka", "kz-journal")
@@ -102,8 +101,7 @@ def store(catalogue: Catalogue, numbers: range | list[int], stamp: str, edition:
         run = catalogue.start_run(source, "full", None)
         for start in range(0, len(mine), BATCH):
             pairs = [record(n, stamp, edition) for n in mine[start:start + BATCH]]
-            catalogue.store_batch(run, source, [r for r, _ in pairs], [w for _, w in pairs],
-                                  None, 0, 0)
+            catalogue.store_batch(RunProgress(run, source, 0, 0), Batch([w for _, w in pairs], None, normalised=[r for r, _ in pairs]))
         catalogue.finish_run(run, source, "ok")
 
 

@@ -25,10 +25,10 @@ from common import PROJECT, Goal, Result  # noqa: E402
 sys.path.insert(0, str(PROJECT / "tests"))
 from test_detect_titles import TITLES  # noqa: E402
 
-from oerhub.config import Config, Source  # noqa: E402
-from oerhub.detect import detect_languages  # noqa: E402
-from oerhub.models import RawRecord, Record  # noqa: E402
-from oerhub.store import Catalogue  # noqa: E402
+from oerhub.catalogue import Catalogue  # noqa: E402
+from oerhub.enrich.languages import detect_languages  # noqa: E402
+from oerhub.models import Batch, RawRecord, Record, RunProgress  # noqa: E402
+from oerhub.registry import Config, Source  # noqa: E402
 
 BATCH = 5000
 
@@ -55,7 +55,7 @@ def build(db: Path, total: int) -> None:
                                       language=code if n % 3 else None, country="KG"))
                 raws.append(RawRecord("bench", identifier, "2024-01-01T00:00:00Z", False,
                                       "oai_dc", None))
-            catalogue.store_batch(run, "bench", records, raws, None, 0, 0)
+            catalogue.store_batch(RunProgress(run, "bench", 0, 0), Batch(raws, None, normalised=records))
         catalogue.finish_run(run, "bench", "ok")
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Goal, Result  # noqa: E402
 
-from oerhub.oai_server import OaiTestServer  # noqa: E402
-from oerhub.samples import SampleRepository, make_records  # noqa: E402
+from oerhub.demo.oai_server import OaiTestServer  # noqa: E402
+from oerhub.demo.samples import SampleRepository, make_records  # noqa: E402
 
 
 def harvest(directory: Path, urls: list[tuple[str, str]], workers: int) -> float:

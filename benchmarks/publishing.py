@@ -28,12 +28,12 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Goal, Result  # noqa: E402
 
-from oerhub.config import load_config
-from oerhub.models import RawRecord
+from oerhub.catalogue import SCHEMA, SCHEMA_VERSION, Catalogue
+from oerhub.demo.samples import LANGUAGE_SPELLINGS, make_records
+from oerhub.models import Batch, RawRecord, RunProgress
 from oerhub.normalize import normalize
-from oerhub.samples import LANGUAGE_SPELLINGS, make_records
-from oerhub.serve import load_site, make_datasette
-from oerhub.store import SCHEMA, SCHEMA_VERSION, Catalogue
+from oerhub.publish.serve import load_site, make_datasette
+from oerhub.registry import load_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 BATCH = 5000
@@ -63,7 +63,7 @@ def build(db: Path, total: int) -> None:
                 records.append(normalize(raw, source.country))
                 raws.append(raw)
             for source_id, (records, raws) in by_source.items():
-                catalogue.store_batch(runs[source_id], source_id, records, raws, None, 0, 0)
+                catalogue.store_batch(RunProgress(runs[source_id], source_id, 0, 0), Batch(raws, None, normalised=records))
         for source_id, run in runs.items():
             catalogue.finish_run(run, source_id, "ok", next_from="2024-01-01T00:00:00Z")
         search_step(catalogue)

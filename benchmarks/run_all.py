@@ -25,13 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
 import incremental  # noqa: E402
 import latency  # noqa: E402
 import many_sources  # noqa: E402
 import memory  # noqa: E402
 import publishing  # noqa: E402
 import throughput  # noqa: E402
-import common  # noqa: E402
 from common import PROJECT, Result  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"

@@ -4,7 +4,7 @@ Builds a catalogue through the real store (`Catalogue.store_batch`) whose record
 region's: titles, subjects, creators and descriptions drawn from Zipf-distributed vocabularies
 of made-up words in Russian, Ukrainian, Belarusian, Kazakh, Kyrgyz, Tajik and Uzbek Cyrillic,
 Uzbek and Kazakh Latin, English, Latvian and Georgian (so the caches meet as many distinct
-words as a real catalogue: about 200,000). Then times the step (oerhub/translit.py) as
+words as a real catalogue: about 200,000). Then times the step (oerhub/enrich/search.py) as
 `oerhub harvest` runs it: the first indexing of every record, a run with nothing changed, a
 run after 1% of the records changed, and reports the index's size and a few searches.
 
@@ -26,10 +26,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 if str(PROJECT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(PROJECT))
 
-from oerhub.config import load_config  # noqa: E402
-from oerhub.models import RawRecord, Record  # noqa: E402
-from oerhub.store import Catalogue  # noqa: E402
-from oerhub.translit import update_search  # noqa: E402
+from oerhub.catalogue import Catalogue  # noqa: E402
+from oerhub.enrich import search_index  # noqa: E402
+from oerhub.enrich.search import update_search  # noqa: E402
+from oerhub.models import Batch, RawRecord, Record, RunProgress  # noqa: E402
+from oerhub.registry import load_config  # noqa: E402
 
 # language: (share of the records, consonants, vowels, words in its vocabulary, country)
 LANGUAGES = {
@@ -116,7 +117,7 @@ def build(db: Path, total: int, seed: int = 7) -> None:
             for source_id, (records, raws) in batches.items():
                 if source_id not in runs:
                     runs[source_id] = catalogue.start_run(source_id, "full", None)
-                catalogue.store_batch(runs[source_id], source_id, records, raws, None, 0, 0)
+                catalogue.store_batch(RunProgress(runs[source_id], source_id, 0, 0), Batch(raws, None, normalised=records))
         for source_id, run in runs.items():
             catalogue.finish_run(run, source_id, "ok")
 
@@ -178,7 +179,7 @@ def main() -> None:
                   f"{fts_bytes / 1e6:,.0f} MB; catalogue {db.stat().st_size / 1e6:,.0f} MB)")
             for query in ("uchebnik", "учебник", "oʻzbek", "o'zbek"):
                 started = time.perf_counter()
-                found = catalogue.search_records(query, 20)
+                found = search_index.search_records(catalogue, query, 20)
                 total = conn.execute(
                     "SELECT COUNT(*) FROM resources WHERE id IN (SELECT rowid FROM "
                     "records_search WHERE records_search MATCH ?)", (f'"{query}"',)

@@ -19,8 +19,16 @@ import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PAGE, Goal, PageServer, Result, median_time, render_pages, run_child, \
-    run_harvest  # noqa: E402
+from common import (
+    PAGE,
+    Goal,
+    PageServer,
+    Result,
+    median_time,
+    render_pages,
+    run_child,
+    run_harvest,  # noqa: E402
+)
 
 BASELINE = textwrap.dedent("""
     import json, sys, sqlite_utils

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-from harvesters.base import Batch, CheckResult, Harvester, HarvestState
-
+from harvesters.base import CheckResult, Harvester
+from oerhub.models import Batch, HarvestState
 
 # protocol as written in sources.toml -> "module:class"; modules are imported when first used.
 HARVESTERS = {

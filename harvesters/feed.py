@@ -23,7 +23,7 @@ from typing import Any
 
 import feedparser
 
-from harvesters.base import Batch, CheckResult, HarvestState, PageState
+from harvesters.base import CheckResult
 from harvesters.web import (
     FEED_ACCEPT,
     Fetched,
@@ -34,7 +34,7 @@ from harvesters.web import (
 )
 from harvesters.xml_body import clean_xml_bytes, html_title
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
-from oerhub.models import RawRecord
+from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import utc_now
 from oerhub.normalize.fields import values
 

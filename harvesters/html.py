@@ -1,7 +1,7 @@
 """html: portals with no metadata at all, read the way a person reads them.
 
 The registry names the portal's list pages and, with CSS or XPath selectors, where an item
-page shows each field (see `oerhub.config.HtmlRules`). A run:
+page shows each field (see `oerhub.registry.HtmlRules`). A run:
 
 1. walks the list pages from the source's url (and `start`), following `next` links, always
    fetched fresh (they change whenever an item is added, and only they tell what exists);
@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
-from harvesters.base import Batch, CheckResult, HarvestState, PageState
+from harvesters.base import CheckResult
 from harvesters.selectors import Selector, SelectorError, compile_selector
 from harvesters.web import (
     MAX_LISTED,
@@ -44,11 +44,11 @@ from harvesters.web import (
     WebHarvester,
     absolute,
 )
-from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
-from oerhub.models import RawRecord
+from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import utc_now
+from oerhub.registry import Source
 
 BATCH_SIZE = 50  # item pages per stored batch: a killed run loses at most this many fetches
 MAX_LIST_PAGES = 10_000  # list pages one run walks when max_pages sets no bound

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from harvesters import json_text
 from harvesters.adapters import (
     ADAPTERS,
     NEXT_URL,
@@ -31,7 +32,7 @@ from harvesters.adapters import (
     first_value,
     get_path,
 )
-from harvesters.base import Batch, CheckResult, HarvestState, PageState
+from harvesters.base import CheckResult
 from harvesters.web import (
     JSON_ACCEPT,
     Fetched,
@@ -40,13 +41,12 @@ from harvesters.web import (
     WebHarvester,
     absolute,
 )
-from harvesters import json_text
 from harvesters.xml_body import html_title
-from oerhub.config import Source
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
-from oerhub.models import RawRecord
+from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp, utc_now
+from oerhub.registry import Source
 
 BATCH = 100  # records per stored batch
 PROTOCOL = "json-api"

@@ -4,7 +4,7 @@ Written on requests + lxml rather than Sickle so that every page passes through 
 defences (see `xml_body`), so that a page is read record by record without building its whole
 tree, so that each page's resumption point reaches the store with the page's records, and so
 that pages can be fetched ahead and read in worker processes (`read_page` is pure; the harvest
-hands the harvester a pool: oerhub/workers.py).
+hands the harvester a pool: oerhub/harvest/workers.py).
 
 A full harvest is cut into date windows (a year by default, as metha does with months): when a
 server forgets our resumption token, only that window is listed again.
@@ -26,9 +26,8 @@ from xml.sax.saxutils import unescape
 
 from lxml import etree
 
-from harvesters.base import Batch, CheckResult, HarvestState, Prepare, Workers
+from harvesters.base import CheckResult, Prepare, Workers
 from harvesters.xml_body import clean_xml_bytes, html_title
-from oerhub.config import Source
 from oerhub.errors import (
     BadResumptionToken,
     HarvestError,
@@ -39,8 +38,9 @@ from oerhub.errors import (
     SourceUnreachable,
 )
 from oerhub.http import HttpClient, Response
-from oerhub.models import RawRecord
+from oerhub.models import Batch, HarvestState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp, utc_now
+from oerhub.registry import Source
 
 NS = "http://www.openarchives.org/OAI/2.0/"
 OAI = f"{{{NS}}}"
@@ -512,8 +512,8 @@ class OaiPmhHarvester:
     def _batch(part: tuple[list[RawRecord], list[Any]], checkpoint: dict[str, Any],
                prepared: bool) -> Batch:
         records, made = part
-        if prepared:
-            return Batch(records, checkpoint, prepared=made)
+        if prepared:  # read and normalised in a worker process: `made` are the records
+            return Batch(records, checkpoint, normalised=made)
         return Batch(records, checkpoint, made)
 
     def check(self) -> CheckResult:

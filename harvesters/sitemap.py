@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from harvesters.base import Batch, CheckResult, HarvestState, PageState
+from harvesters.base import CheckResult
 from harvesters.embedded import RESOURCE_TYPES, extract_resources, node_url
 from harvesters.web import (
     HTML_ACCEPT,
@@ -39,11 +39,11 @@ from harvesters.web import (
     absolute,
 )
 from harvesters.xml_body import clean_xml_bytes
-from oerhub.config import Source
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
-from oerhub.models import RawRecord
+from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp
+from oerhub.registry import Source
 
 FORMAT = "schema.org"
 MAX_DEPTH = 3  # sitemaps nested deeper below the source's url are ignored (and said so)

@@ -19,11 +19,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
 
-from harvesters.base import HarvestState, PageState
-from oerhub.config import Source
 from oerhub.errors import SourceUnreachable
 from oerhub.http import HttpClient, Response
+from oerhub.models import HarvestState, PageState
 from oerhub.normalize.dates import utc_now
+from oerhub.registry import Source
 
 ROBOTS_AGENT = "oerhub"
 MAX_CRAWL_DELAY = 60.0  # seconds: a longer Crawl-delay is capped (and the run says so)
@@ -62,7 +62,7 @@ class Fetched:
 
 @dataclass(frozen=True)
 class RobotsTxt:
-    """One origin's robots.txt as RFC 9309 reads it (shared with oerhub.links)."""
+    """One origin's robots.txt as RFC 9309 reads it (shared with oerhub.enrich.links)."""
 
     url: str  # where it was asked for
     rules: Protego | None  # None: there is none (a 4xx), so everything may be fetched

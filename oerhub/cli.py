@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from oerhub import __version__
-from oerhub.config import config_path, db_path, load_config
+from oerhub.catalogue import Catalogue
 from oerhub.errors import HarvestInterrupted, HarvestLocked, OerhubError
-from oerhub.store import Catalogue
+from oerhub.registry import config_path, db_path, load_config
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -71,8 +71,8 @@ def harvest(source_ids: tuple[str, ...], full: bool, quiet: bool, wait: bool,
     """
     import dataclasses
 
-    from oerhub.harvest import harvest as run_harvest
-    from oerhub.progress import LogProgress, Progress, TerminalProgress
+    from oerhub.harvest.progress import LogProgress, Progress, TerminalProgress
+    from oerhub.harvest.run import harvest as run_harvest
 
     config = load_config(config_file)
     if workers:
@@ -147,7 +147,7 @@ def sources_list(country: str | None, as_json: bool, config_file: str | None,
       oerhub sources list --country UA
       oerhub sources list --json
     """
-    from oerhub.registry import source_rows
+    from oerhub.harvest.sources import source_rows
 
     config = load_config(config_file)
     rows = source_rows(config, db_path(db_file), country)
@@ -189,7 +189,7 @@ def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool
       oerhub sources check
       oerhub sources check --source by-bsu --json
     """
-    from oerhub.registry import check_sources
+    from oerhub.harvest.sources import check_sources
 
     config = load_config(config_file)
     results = check_sources(config, source_ids, enabled_only=enabled_only)
@@ -325,7 +325,7 @@ def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_fil
     """
     import getpass
 
-    from oerhub.schedule import cron_entry, default_executable, parse_time, systemd_units
+    from oerhub.harvest.schedule import cron_entry, default_executable, parse_time, systemd_units
 
     if cron == systemd:
         raise click.UsageError("give one of --cron or --systemd")
@@ -384,7 +384,7 @@ def report_coverage(country: str | None, fmt: str, config_file: str | None,
       oerhub report coverage --format markdown > coverage.md
       oerhub report coverage --format csv --db /srv/oer/catalogue.db
     """
-    from oerhub.report import coverage_report, render
+    from oerhub.publish.report import coverage_report, render
 
     config = load_config(config_file)
     with Catalogue(_existing_db(db_file)) as catalogue:
@@ -409,7 +409,7 @@ def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None
       oerhub report quality --source ua-ukma-ekmair
       oerhub report quality --format csv > quality.csv
     """
-    from oerhub.report import quality_report, render
+    from oerhub.publish.report import quality_report, render
 
     with Catalogue(_existing_db(db_file)) as catalogue:
         click.echo(render(quality_report(catalogue.conn, source_id), fmt))
@@ -437,8 +437,8 @@ def report_languages(country: str | None, fmt: str, config_file: str | None,
       oerhub report languages --country KG
       oerhub report languages --format csv > languages.csv
     """
-    from oerhub.language_report import languages_report
-    from oerhub.report import render
+    from oerhub.publish.language_report import languages_report
+    from oerhub.publish.report import render
 
     config = load_config(config_file)
     with Catalogue(_existing_db(db_file)) as catalogue:
@@ -476,7 +476,7 @@ def links_check(source_id: str | None, limit: int | None, older_than: float | No
       oerhub links check --source ua-ukma-ekmair --limit 500
       oerhub links check --older-than 30       # only what was not checked this month
     """
-    from oerhub.links import check_links
+    from oerhub.enrich.links import check_links
 
     config = load_config(config_file)
     db = _existing_db(db_file)
@@ -513,7 +513,7 @@ def languages_detect(everything: bool, source_id: str | None, quiet: bool,
       oerhub languages detect --all
       oerhub languages detect --source kg-krsu --all
     """
-    from oerhub.detect import detect_languages
+    from oerhub.enrich.languages import detect_languages
 
     with Catalogue(_existing_db(db_file)) as catalogue:
         if source_id and not catalogue.count("sources", "id = ?", (source_id,)):
@@ -551,7 +551,8 @@ def serve(db_file: str | None, site_file: str | None, host: str, port: int,
       oerhub serve --db /srv/oer/catalogue.db --host 0.0.0.0 --port 8080
       oerhub serve --site config/metadata.yaml --config config/sources.toml
     """
-    from oerhub.serve import load_site, serve as run_serve
+    from oerhub.publish.serve import load_site
+    from oerhub.publish.serve import serve as run_serve
 
     if config_file:  # show the registry as it is now, not as the last harvest saw it
         with Catalogue(_existing_db(db_file)) as catalogue:
@@ -575,7 +576,8 @@ def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
       oerhub publish --out site/
       oerhub publish --db /srv/oer/catalogue.db --out /srv/oer/site
     """
-    from oerhub.serve import load_site, publish as run_publish
+    from oerhub.publish.serve import load_site
+    from oerhub.publish.serve import publish as run_publish
 
     snapshot = run_publish(_existing_db(db_file), Path(out_dir), load_site(site_file))
     click.echo(f"{snapshot.path}: {snapshot.resources:,} resources from {snapshot.sources:,} "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from oerhub.catalogue import Catalogue, record_row
 from oerhub.normalize import normalize
-from oerhub.store import Catalogue, record_row
 
 _KEPT = ("id", "source_id", "identifier", "datestamp", "deleted", "sets", "first_harvested",
          "last_changed")

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from loopback import LoopbackServer, send
-
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import SampleRepository
 from website import Website, website  # noqa: F401 (the `website` fixture)
+
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRepository
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -145,7 +145,7 @@ class SiteClient:
 
     @classmethod
     def serving(cls, db: Path) -> Any:
-        from oerhub.serve import load_site, make_datasette
+        from oerhub.publish.serve import load_site, make_datasette
 
         return cls(make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml")))
 

@@ -1,6 +1,6 @@
 """A small OAI-PMH server on 127.0.0.1 that can be told to misbehave, for the quirk tests.
 
-Why not the `oaipmh` package's server (oerhub/oai_server.py)? It renders well-formed,
+Why not the `oaipmh` package's server (oerhub/demo/oai_server.py)? It renders well-formed,
 UTF-8, correctly paged OAI-PMH, and that is all it can do. The repositories we harvest
 do worse: they answer 503 with Retry-After, declare one encoding and send another, put
 control characters into titles, serve a maintenance page with status 200, repeat a

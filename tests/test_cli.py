@@ -9,7 +9,7 @@ import click
 from conftest import PROJECT, query, source_toml
 
 from oerhub.cli import cli
-from oerhub.samples import SampleRepository, make_records
+from oerhub.demo.samples import SampleRepository, make_records
 
 
 def test_bad_registry_stops_with_file_source_and_field(tmp_path, write_config, run_oerhub):
@@ -212,7 +212,7 @@ def test_schedule_prints_entries_with_absolute_paths(tmp_path, write_config, run
 
 
 def test_languages_detect_quiet_prints_only_errors(tmp_path, run_oerhub):
-    from oerhub.store import Catalogue
+    from oerhub.catalogue import Catalogue
 
     with Catalogue(tmp_path / "oerhub.db"):
         pass  # an empty catalogue: nothing to detect, so no models are loaded

@@ -1,4 +1,4 @@
-"""oerhub.config: a bad registry is refused with a message naming file, source and field.
+"""oerhub.registry: a bad registry is refused with a message naming file, source and field.
 
 Every case writes a registry as TOML text to tmp_path and loads it with `load_config`, the
 function the CLI calls.
@@ -12,9 +12,15 @@ from typing import Any
 
 import pytest
 
-from oerhub.config import (DEFAULT_CONFIG, DEFAULT_CONTACT, DEFAULT_DB, config_path, db_path,
-                           load_config)
 from oerhub.errors import ConfigError
+from oerhub.registry import (
+    DEFAULT_CONFIG,
+    DEFAULT_CONTACT,
+    DEFAULT_DB,
+    config_path,
+    db_path,
+    load_config,
+)
 
 GOOD: dict[str, Any] = {
     "id": "by-bsu",

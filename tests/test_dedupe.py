@@ -1,4 +1,4 @@
-"""The match keys of oerhub/dedupe.py, as tables of real spellings and the key each must give.
+"""The match keys of oerhub/enrich/duplicate_keys.py, as tables of real spellings and the key each must give.
 
 `None` (or an empty list) where a value must give no key: a key that joins what is not the
 same resource does more harm than one that misses a pair.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from oerhub.dedupe import (
+from oerhub.enrich.duplicate_keys import (
     POINTS,
     SAME,
     VERSION,

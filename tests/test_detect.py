@@ -25,11 +25,18 @@ import pytest
 from conftest import HARVEST_SETTINGS, query, source_toml
 from test_detect_titles import TITLES
 
-from oerhub.detect import (LANGUAGE_CHECK_SQL, LANGUAGES, Detection, Detector,
-                           detect_languages, language_check, record_text)
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import SampleRecord, SampleRepository
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRecord, SampleRepository
+from oerhub.enrich.languages import (
+    LANGUAGE_CHECK_SQL,
+    LANGUAGES,
+    Detection,
+    Detector,
+    detect_languages,
+    language_check,
+    record_text,
+)
 
 
 def real(language: str, n: int = 0) -> str:
@@ -178,7 +185,7 @@ def test_report_languages_counts_declared_and_detected_apart(built):
 
 
 def test_datasette_shows_the_detected_language_beside_the_declared_one(built):
-    from oerhub.serve import load_site, make_datasette
+    from oerhub.publish.serve import load_site, make_datasette
 
     project = Path(__file__).resolve().parents[1]
     ds = make_datasette(built.db, load_site(project / "config" / "metadata.yaml"))

@@ -37,7 +37,7 @@ import pytest
 from conftest import RECORDED, needs_shared
 from lxml import etree
 
-from oerhub.detect import LANGUAGES, Detector, record_text
+from oerhub.enrich.languages import LANGUAGES, Detector, record_text
 
 # (language, title, where it was read)
 TITLES: list[tuple[str, str, str]] = [

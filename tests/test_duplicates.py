@@ -36,17 +36,16 @@ from xml.sax.saxutils import escape
 
 import pytest
 from conftest import HARVEST_SETTINGS, SiteClient, source_toml
-
-from oerhub.oai_server import OaiTestServer
 from stdnum import ean
 
-from oerhub.config import Config, Source
-from oerhub.groups import RULES, STEP, regroup
-from oerhub.models import RawRecord, Record
-from oerhub.renormalize import renormalize
+from oerhub.catalogue import Catalogue as Store
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRecord, SampleRepository, make_records
+from oerhub.enrich.duplicates import RULES, STEP, regroup
+from oerhub.models import Batch, RawRecord, Record, RunProgress
 from oerhub.normalize.dates import utc_now
-from oerhub.samples import SampleRecord, SampleRepository, make_records
-from oerhub.store import Catalogue as Store
+from oerhub.registry import Config, Source
+from oerhub.renormalize import renormalize
 
 NATIONAL, UNIVERSITY = "kz-national", "kz-univer"
 NAMES = {NATIONAL: f"Test source {NATIONAL}", UNIVERSITY: f"Test source {UNIVERSITY}"}
@@ -442,8 +441,7 @@ def test_incremental_regrouping_gives_what_regrouping_everything_gives(tmp_path:
 
         def write(source: str, pairs: list[tuple[Record, RawRecord]]) -> None:
             run = store.start_run(source, "full", None)
-            store.store_batch(run, source, [r for r, _ in pairs], [w for _, w in pairs],
-                              None, 0, 0)
+            store.store_batch(RunProgress(run, source, 0, 0), Batch([w for _, w in pairs], None, normalised=[r for r, _ in pairs]))
             assert store.finish_run(run, source, "ok") == "ok"
 
         for source in sources:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import query, source_toml
 
-from oerhub.samples import (
+from oerhub.demo.samples import (
     DAY,
     LANGUAGE_SPELLINGS,
     LICENSE_SPELLINGS,

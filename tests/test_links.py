@@ -26,10 +26,10 @@ import pytest
 from conftest import query, source_toml
 from loopback import LoopbackServer, send
 
-from oerhub.config import Settings, load_config
-from oerhub.links import DEFAULT_DELAY, check_links, link_delay
-from oerhub.models import RawRecord, Record
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.enrich.links import DEFAULT_DELAY, check_links, link_delay
+from oerhub.models import Batch, RawRecord, Record, RunProgress
+from oerhub.registry import Settings, load_config
 
 TIMEOUT = 0.5  # [harvest] timeout of these tests; /slow answers after SLOW seconds
 SLOW = 1.2
@@ -122,7 +122,7 @@ def store(db: Path, source_id: str, records: list[tuple[str, str | None, bool]],
                        url=url) for identifier, url, deleted in records]
         raws = [RawRecord(source_id, r.identifier, r.datestamp, r.deleted, "oai_dc",
                           f"<x>{r.url}</x>") for r in recs]
-        catalogue.store_batch(run, source_id, recs, raws, None, 0, 0)
+        catalogue.store_batch(RunProgress(run, source_id, 0, 0), Batch(raws, None, normalised=recs))
         catalogue.finish_run(run, source_id, "ok")
 
 

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from conftest import HARVEST_SETTINGS, latest_run, query, source_toml
 
-from oerhub.config import load_config
-from oerhub.harvest import harvest_source
-from oerhub.samples import SampleRepository, make_records
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.demo.samples import SampleRepository, make_records
+from oerhub.harvest.run import harvest_source
+from oerhub.models import Batch, RunProgress
+from oerhub.registry import load_config
 
 # What a catalogue holds, less the times of day.
 RECORD_COLUMNS = ("id, source_id, identifier, datestamp, deleted, title, description, url, "
@@ -164,7 +165,7 @@ def test_storable_makes_any_record_storable_and_keeps_it(tmp_path):
     with Catalogue(tmp_path / "c.db") as catalogue:
         catalogue.sync_sources(load_config(config))
         run = catalogue.start_run("s", "full", None)
-        counts = catalogue.store_batch(run, "s", records, raws, None, 1, 1)
+        counts = catalogue.store_batch(RunProgress(run, "s", 1, 1), Batch(raws, None, normalised=records))
     assert counts.new == 3
 
 
@@ -250,7 +251,7 @@ def _batch(catalogue: Catalogue, first: int, count: int) -> None:
     records = [Record("ua-x", name, "2024-01-01", title=f"Урок {name}") for name in names]
     raws = [RawRecord("ua-x", name, "2024-01-01", False, "oai_dc", "<dc/>") for name in names]
     run = catalogue.start_run("ua-x", "full", None)
-    catalogue.store_batch(run, "ua-x", records, raws, None, 1, 1)
+    catalogue.store_batch(RunProgress(run, "ua-x", 1, 1), Batch(raws, None, normalised=records))
     catalogue.finish_run(run, "ua-x", "ok")
 
 

@@ -32,15 +32,18 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from conftest import RECORDED, needs_shared
 from lxml import etree
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
-from conftest import RECORDED, needs_shared
-from oerhub.models import Record, RawRecord
+from oerhub.catalogue import record_row
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import DAY, SampleRepository, make_records
+from oerhub.models import RawRecord, Record
 from oerhub.normalize import normalize
 from oerhub.normalize.text import clean_text
-from oerhub.oai_endpoint import (
+from oerhub.publish.oai import (
     ListQuery,
     Repository,
     has_stamp_index,
@@ -50,9 +53,6 @@ from oerhub.oai_endpoint import (
     page_sql,
     parse_identifier,
 )
-from oerhub.oai_server import OaiTestServer
-from oerhub.store import record_row
-from oerhub.samples import DAY, SampleRepository, make_records
 
 PROJECT = Path(__file__).resolve().parents[1]
 PAGE_SIZE = 10
@@ -603,7 +603,7 @@ def test_repeated_arguments_are_bad(hub: Hub) -> None:
 
 
 def test_empty_catalogue_has_no_set_hierarchy(tmp_path: Path) -> None:
-    from oerhub.store import Catalogue
+    from oerhub.catalogue import Catalogue
 
     with Catalogue(tmp_path / "empty.db"):
         pass

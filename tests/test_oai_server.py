@@ -6,7 +6,7 @@ from __future__ import annotations
 import requests
 from sickle import Sickle
 
-from oerhub.samples import DAY, SampleRepository, make_records
+from oerhub.demo.samples import DAY, SampleRepository, make_records
 
 
 def test_sickle_harvests_every_record_of_a_sample_repository(oai_server):

@@ -18,7 +18,7 @@ import pytest
 
 from harvesters.adapters import ADAPTERS
 from harvesters.web import WebFetcher
-from oerhub.config import WEB_PROTOCOLS, Config, Source, load_config
+from oerhub.registry import WEB_PROTOCOLS, Config, Source, load_config
 
 REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.toml"
 RESEARCH = Path(__file__).resolve().parents[2] / "shared" / "research" / "cis-baltic-sources.yaml"

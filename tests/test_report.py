@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from conftest import HARVEST_SETTINGS, query, source_toml
 
-from oerhub import report
-from oerhub.config import load_config
-from oerhub.oai_server import OaiTestServer
-from oerhub.registry import country_name
-from oerhub.samples import SampleRepository, make_records
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRepository, make_records
+from oerhub.harvest.sources import country_name
+from oerhub.publish import report
+from oerhub.registry import load_config
 
 CIS_BALTIC = ["AM", "AZ", "BY", "EE", "GE", "KG", "KZ", "LT", "LV", "MD", "RU", "TJ", "TM",
               "UA", "UZ"]
@@ -146,7 +146,7 @@ def _country_of_source(db: Path) -> dict[str, str]:
 
 
 def _unique(db: Path, rows: list[sqlite3.Row]) -> int:
-    """Resources among the rows: a record of a group (oerhub/groups.py) stands for it."""
+    """Resources among the rows: a record of a group (oerhub/enrich/duplicates.py) stands for it."""
     group = {r["record_id"]: r["group_id"] for r in query(db, "SELECT * FROM record_groups")}
     return len({group.get(r["id"], r["id"]) for r in rows})
 

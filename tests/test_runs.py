@@ -7,8 +7,8 @@ import re
 
 from conftest import query, source_toml
 
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import SampleRepository, make_records
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRepository, make_records
 
 
 def test_thirty_slow_repositories_are_harvested_at_once(tmp_path, write_config, run_oerhub):

@@ -1,4 +1,4 @@
-"""oerhub.schedule: the crontab line and the systemd units run `oerhub harvest --quiet`, then
+"""oerhub.harvest.schedule: the crontab line and the systemd units run `oerhub harvest --quiet`, then
 `oerhub languages detect --quiet`, as written.
 
 Beyond reading the text, the crontab line is taken apart the way cron does it (five time fields,
@@ -27,8 +27,14 @@ from pathlib import Path
 import pytest
 
 from oerhub.errors import ConfigError
-from oerhub.schedule import (DEFAULT_AT, cron_entry, default_executable, log_path, parse_time,
-                             systemd_units)
+from oerhub.harvest.schedule import (
+    DEFAULT_AT,
+    cron_entry,
+    default_executable,
+    log_path,
+    parse_time,
+    systemd_units,
+)
 
 HOSTILE = "oer hub's \"catalogue\" 50% $HOME back\\slash"  # every character that needs quoting
 SYSTEMD_HOSTILE = "venv 50% $HOME"  # what systemd allows in a program path that needs quoting

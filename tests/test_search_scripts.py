@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 from conftest import HARVEST_SETTINGS, SiteClient, query, source_toml
 
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import SampleRecord, SampleRepository
-
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRecord, SampleRepository
 
 # (language, the word in Cyrillic, its Latin spellings: the first as a Latin record writes it
 # (the language's own Latin alphabet or its official romanisation), then variants readers type)
@@ -246,8 +245,8 @@ def test_exact_script_matches_rank_first(site: Site, catalogue: Path,
     ranked = [row["id"] for row in site.rows("/oerhub/search.json", q="физика")]
     assert ranked[0] == cyrillic_record and latin_record in ranked
     # the same order from the library
-    from oerhub.store import Catalogue
-    from oerhub.translit import search
+    from oerhub.catalogue import Catalogue
+    from oerhub.enrich.search import search
     with Catalogue(catalogue) as opened:
         assert [r["id"] for r in search(opened, "физика")][0] == cyrillic_record
         ranked = [r["id"] for r in search(opened, "oʻzbek")]  # ʻ as the Latin record has it

@@ -116,8 +116,8 @@ def test_unknown_xpath_function_fails_when_reached() -> None:
 
 
 def test_bad_selector_in_registry_is_a_config_error(tmp_path) -> None:
-    from oerhub.config import load_config
     from oerhub.errors import ConfigError
+    from oerhub.registry import load_config
 
     path = tmp_path / "sources.toml"
     path.write_text('[[sources]]\nid = "ua-x"\nname = "X"\ncountry = "UA"\nprotocol = "html"\n'

@@ -3,7 +3,7 @@
 The catalogue comes from a real harvest of the demo's sample repositories over HTTP on
 127.0.0.1 (three sources placed on the map, one that cannot be reached), and every page is
 requested through Datasette's in-process client on the very instance `oerhub serve` runs
-(`oerhub.serve.make_datasette`). Expected figures are computed with plain SQL or Python on the
+(`oerhub.publish.serve.make_datasette`). Expected figures are computed with plain SQL or Python on the
 same file, never through Datasette.
 """
 
@@ -27,12 +27,18 @@ from typing import Any
 import pytest
 from conftest import SiteClient
 
-from oerhub.config import load_config
-from oerhub.harvest import harvest
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import DEMO_REPOSITORIES, demo_repositories
-from oerhub.serve import INTERNAL_TABLES, check_catalogue, load_site, make_datasette, publish
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import DEMO_REPOSITORIES, demo_repositories
+from oerhub.harvest.run import harvest
+from oerhub.publish.serve import (
+    INTERNAL_TABLES,
+    check_catalogue,
+    load_site,
+    make_datasette,
+    publish,
+)
+from oerhub.registry import load_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 SITE_FILE = PROJECT / "config" / "metadata.yaml"
@@ -256,7 +262,7 @@ def test_search_finds_words_in_every_script(site: Site, catalogue: Path, word: s
 
 def test_search_folds_diacritics_and_skips_deleted_records(site: Site,
                                                            catalogue: Path) -> None:
-    # records_search (oerhub/translit.py) folds Latin diacritics: kimija finds Ķīmija.
+    # records_search (oerhub/enrich/search.py) folds Latin diacritics: kimija finds Ķīmija.
     def ids(word: str) -> set[int]:
         return {row["id"] for row in site.json(
             f"/oerhub/resources.json?_search={word}&_shape=array&_size=max")}

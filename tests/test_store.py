@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
+from oerhub.catalogue import SCHEMA_VERSION, Catalogue
 from oerhub.errors import CatalogueError
-from oerhub.store import SCHEMA_VERSION, Catalogue
+from oerhub.models import Batch, RunProgress
 
 
 def test_an_older_catalogue_is_upgraded_in_place(tmp_path):
@@ -54,7 +55,7 @@ def test_full_text_search_folds_case_in_every_script_but_keeps_diacritics(tmp_pa
                    for n, t in enumerate(titles)]
         raws = [RawRecord("lv-x", r.identifier, r.datestamp, False, "oai_dc", "<x/>")
                 for r in records]
-        catalogue.store_batch(run, "lv-x", records, raws, None, 1, 1)
+        catalogue.store_batch(RunProgress(run, "lv-x", 1, 1), Batch(raws, None, normalised=records))
 
         def search(words: str) -> list[str]:
             return [row[0] for row in catalogue.conn.execute(
@@ -72,7 +73,7 @@ def test_full_text_search_folds_case_in_every_script_but_keeps_diacritics(tmp_pa
 
 def test_web_records_without_a_date_are_compared_by_their_raw_metadata(tmp_path):
     """A page with no modification date is unchanged only when its raw fields are the same."""
-    from harvesters.base import PageState
+    from oerhub.models import PageState
     from oerhub.models import RawRecord, Record
 
     with Catalogue(tmp_path / "web.db") as catalogue:
@@ -83,9 +84,8 @@ def test_web_records_without_a_date_are_compared_by_their_raw_metadata(tmp_path)
             run = catalogue.start_run("ua-w", "full", None)
             raw = RawRecord("ua-w", "http://w/1", None, False, "html", f'{{"title": "{title}"}}')
             page = PageState("http://w/1", etag='"a"', status=200, identifiers=("http://w/1",))
-            counts = catalogue.store_batch(run, "ua-w", [Record("ua-w", "http://w/1", None,
-                                                                title=title)], [raw], None, 1, 1,
-                                           [page], skipped)
+            counts = catalogue.store_batch(RunProgress(run, "ua-w", 1, 1), Batch([raw], None, pages=[page], skipped=skipped, normalised=[Record("ua-w", "http://w/1", None,
+                                                                title=title)]))
             return counts.new, counts.updated, counts.unchanged, counts.deleted
 
         assert store("Фізика") == (1, 0, 0, 0)
@@ -115,7 +115,7 @@ def _store(catalogue, records, run=None):
     run = run or catalogue.start_run("ua-x", "full", None)
     raws = [RawRecord("ua-x", r.identifier, r.datestamp, r.deleted, "oai_dc",
                       None if r.deleted else f"<x>{r.title}</x>") for r in records]
-    counts = catalogue.store_batch(run, "ua-x", records, raws, None, 1, 1)
+    counts = catalogue.store_batch(RunProgress(run, "ua-x", 1, 1), Batch(raws, None, normalised=records))
     return run, (counts.new, counts.updated, counts.deleted, counts.unchanged)
 
 

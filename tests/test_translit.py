@@ -1,4 +1,4 @@
-"""The spelling rules of script-aware search (oerhub/translit.py), as tables of real words.
+"""The spelling rules of script-aware search (oerhub/enrich/search.py), as tables of real words.
 
 The end-to-end side (a harvested catalogue searched through Datasette) is in
 test_search_scripts.py; here each rule is checked on its own, and so are the tokenizer's
@@ -11,7 +11,8 @@ import sqlite3
 
 import pytest
 
-from oerhub.translit import cyrillic, fold, romanise, word_forms
+from oerhub.enrich import search_index
+from oerhub.enrich.search import cyrillic, fold, romanise, word_forms
 
 # (language, Cyrillic word, Latin spellings it must be indexed under)
 ROMANISED = [
@@ -197,8 +198,8 @@ def test_the_tokenizer_works_as_the_design_expects() -> None:
 
 def test_an_older_catalogue_is_searchable_at_once_and_folded_by_the_next_step(tmp_path
                                                                               ) -> None:
-    from oerhub.store import Catalogue
-    from oerhub.translit import update_search
+    from oerhub.catalogue import Catalogue
+    from oerhub.enrich.search import update_search
 
     db = tmp_path / "old.db"
     with Catalogue(db) as catalogue:  # made as schema 6 left it: no records_search
@@ -215,20 +216,20 @@ def test_an_older_catalogue_is_searchable_at_once_and_folded_by_the_next_step(tm
         catalogue.conn.execute("DROP TRIGGER records_search_au")
         catalogue.conn.execute("PRAGMA user_version = 6")
     with Catalogue(db) as catalogue:  # the upgrade
-        assert [r["title"] for r in catalogue.search_records("физика")] == ["Физика"]
-        assert catalogue.search_records("fizika") == []  # not folded yet
-        assert catalogue.search_records("химия") == []  # tombstones: never
+        assert [r["title"] for r in search_index.search_records(catalogue, "физика")] == ["Физика"]
+        assert search_index.search_records(catalogue, "fizika") == []  # not folded yet
+        assert search_index.search_records(catalogue, "химия") == []  # tombstones: never
         assert update_search(catalogue) == (1, 0)
-        assert [r["title"] for r in catalogue.search_records("fizika")] == ["Физика"]
-        assert [r["title"] for r in catalogue.search_records("физика")] == ["Физика"]
+        assert [r["title"] for r in search_index.search_records(catalogue, "fizika")] == ["Физика"]
+        assert [r["title"] for r in search_index.search_records(catalogue, "физика")] == ["Физика"]
         assert update_search(catalogue) == (0, 0)
 
 
 def test_the_index_holds_no_copy_of_the_text_and_forgets_old_values(tmp_path) -> None:
     """records_search is contentless: changed records are taken out of it with the values
     they were indexed with (kept by a trigger), so no old word is ever found again."""
-    from oerhub.store import Catalogue
-    from oerhub.translit import update_search
+    from oerhub.catalogue import Catalogue
+    from oerhub.enrich.search import update_search
 
     with Catalogue(tmp_path / "c.db") as catalogue:
         conn = catalogue.conn
@@ -245,11 +246,11 @@ def test_the_index_holds_no_copy_of_the_text_and_forgets_old_values(tmp_path) ->
         conn.execute("UPDATE records SET title = 'Физика', language = 'uk'")
         assert update_search(catalogue) == (1, 0)
         for gone in ("химия", "himiya", "khimiya"):
-            assert catalogue.search_records(gone) == [], gone
+            assert search_index.search_records(catalogue, gone) == [], gone
         for found in ("физика", "fyzyka", "fizika", "опыты"):  # и read as Ukrainian: y
-            assert len(catalogue.search_records(found)) == 1, found
+            assert len(search_index.search_records(catalogue, found)) == 1, found
         conn.execute("DELETE FROM records")
         assert update_search(catalogue) == (0, 1)
-        assert catalogue.search_records("физика") == []
+        assert search_index.search_records(catalogue, "физика") == []
         assert conn.execute("INSERT INTO records_search (records_search, rank) "
                             "VALUES ('integrity-check', 0)")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import query, source_toml
-from oerhub.samples import SampleRecord, SampleRepository
+
+from oerhub.demo.samples import SampleRecord, SampleRepository
 
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 ATOM = "application/atom+xml; charset=utf-8"

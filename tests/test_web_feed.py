@@ -7,14 +7,13 @@ import json
 import pytest
 from conftest import latest_run, query, rows_by_id, source_toml
 
-from harvesters.base import HarvestState, PageState
 from harvesters.feed import FeedHarvester, entry_dict, parse_feed
 from harvesters.web import Fetched
-from oerhub.config import Source
 from oerhub.errors import ExtractionFailed
 from oerhub.http import HttpClient, Response
-from oerhub.models import Record
+from oerhub.models import HarvestState, PageState, Record
 from oerhub.normalize.feed import map_into
+from oerhub.registry import Source
 
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"

@@ -15,12 +15,12 @@ import pytest
 from conftest import HARVEST_SETTINGS, query, source_toml
 from website import Website
 
-from harvesters.base import HarvestState, PageState
 from harvesters.html import HtmlHarvester, decode_page, fetch_order, http_date
-from oerhub.config import load_config
-from oerhub.harvest import make_client
+from oerhub.catalogue import Catalogue
+from oerhub.harvest.run import make_client
+from oerhub.models import Batch, HarvestState, PageState, RunProgress
 from oerhub.normalize import normalize
-from oerhub.store import Catalogue
+from oerhub.registry import load_config
 
 SETTINGS = HARVEST_SETTINGS + "delay = 0\nmax_deletions = 0.5\n"
 LAST_MODIFIED = "2023-11-14T22:13:20Z"  # the website's default Last-Modified, as ISO 8601 UTC
@@ -300,8 +300,7 @@ def test_resumed_run_does_not_refetch_what_the_killed_run_stored(tmp_path, websi
         batch = next(batches)  # stored, then the process "dies"
         records = [normalize(raw, "UA", element)
                    for raw, element in zip(batch.records, batch.elements, strict=True)]
-        catalogue.store_batch(run_id, source.id, records, batch.records, batch.checkpoint, 0, 0,
-                              batch.pages)
+        catalogue.store_batch(RunProgress(run_id, source.id, 0, 0), Batch(batch.records, batch.checkpoint, pages=batch.pages, normalised=records))
         batches.close()
     stored = {website.path_of(r.identifier) for r in batch.records}
     assert stored == {f"/item/{n}" for n in range(1, 5)}

@@ -1,4 +1,4 @@
-"""Worker processes (oerhub/workers.py): pages read and normalised there, enrichment steps
+"""Worker processes (oerhub/harvest/workers.py): pages read and normalised there, enrichment steps
 keyed and folded there, and a catalogue byte for byte what one process makes."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import pytest
 from conftest import HARVEST_SETTINGS, source_toml
 
 from harvesters.oai_pmh import peek_token
-from oerhub.config import load_config
+from oerhub.catalogue import Catalogue
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.samples import SampleRepository, make_records
 from oerhub.errors import ConfigError
-from oerhub.harvest import harvest_source
-from oerhub.oai_server import OaiTestServer
-from oerhub.samples import SampleRepository, make_records
-from oerhub.store import Catalogue
-from oerhub.workers import MIN_PAGE_BYTES, worker_count
+from oerhub.harvest.run import harvest_source
+from oerhub.harvest.workers import MIN_PAGE_BYTES, worker_count
+from oerhub.registry import load_config
 
 # Enough records for the enrichment steps to use the workers too (groups._PARALLEL_MIN).
 RECORDS = 3000
@@ -236,7 +236,7 @@ def test_pages_outside_the_size_limits_are_read_by_the_harvest_itself(tmp_path, 
 
     from harvesters.base import HarvestState, Workers
     from harvesters.oai_pmh import OaiPmhHarvester
-    from oerhub.harvest import make_client
+    from oerhub.harvest.run import make_client
     from oerhub.normalize import normalize_batch
 
     server = oai_server(SampleRepository("big", make_records("big", 800, LANGUAGES)),
@@ -256,7 +256,7 @@ def test_pages_outside_the_size_limits_are_read_by_the_harvest_itself(tmp_path, 
             records = [r for b in batches for r in b.records]
             assert len(records) == 800
             # pages read here carry their parsed elements, those read there their records
-            assert all((b.prepared is not None) == bool(sent) for b in batches if b.records)
+            assert all((b.normalised is not None) == bool(sent) for b in batches if b.records)
 
 
 IDENTIFY = (b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from lxml import etree
 
-from oerhub.models import RawRecord, Record
+from oerhub.models import Batch, RawRecord, Record
 from oerhub.normalize import lom, oai_dc
 from oerhub.normalize.text import escape_surrogates, has_surrogates, without_surrogates
 
@@ -96,7 +96,7 @@ def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Recor
 def normalize_batch(country: str | None, raws: list[RawRecord], elements: list[Any]
                     ) -> list[Record]:
     """`normalize` over a harvester's sub-batch: what the harvest's worker processes run
-    while the page's parsed metadata is at hand (oerhub/workers.py)."""
+    while the page's parsed metadata is at hand (oerhub/harvest/workers.py)."""
     return [normalize(raw, country, element)
             for raw, element in zip(raws, elements or [None] * len(raws), strict=True)]
 
@@ -125,3 +125,12 @@ def storable(raws: list[RawRecord], records: list[Record]) -> tuple[list[RawReco
                 setattr(record, name, [without_surrogates(v) if isinstance(v, str) else v
                                        for v in value])
     return raws, records
+
+
+def normalised(batch: Batch, country: str | None) -> Batch:
+    """The harvest's one normalisation stage: `batch.normalised` filled (unless the worker
+    process that read the page did it, by `normalize_batch` too) and the batch made storable."""
+    records = batch.normalised if batch.normalised is not None else normalize_batch(
+        country, batch.records, batch.elements)
+    batch.records, batch.normalised = storable(batch.records, records)
+    return batch

@@ -1,7 +1,7 @@
 """Cross-source duplicates and translations: the `duplicates` enrichment step.
 
 After every harvest, the records changed since the step last ran get their match keys
-(oerhub/dedupe.py) stored in `record_keys`; then
+(oerhub/enrich/duplicate_keys.py) stored in `record_keys`; then
 
 - **duplicates**: records sharing a `same` key (DOI, handle, link, or title + a creator in
   one language) are one resource. The groups are the connected components of that graph
@@ -38,14 +38,22 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from oerhub import dedupe
-from oerhub.dedupe import POINTS, SAME, VERSION, RecordFacts, record_keys, relations_from_raw
+from oerhub.catalogue import Catalogue, json_strings
+from oerhub.enrich import duplicate_keys as dedupe
+from oerhub.enrich import duplicate_tables
+from oerhub.enrich.duplicate_keys import (
+    POINTS,
+    SAME,
+    VERSION,
+    RecordFacts,
+    record_keys,
+    relations_from_raw,
+)
+from oerhub.harvest.workers import spread
 from oerhub.normalize.dates import utc_now
-from oerhub.store import Catalogue, json_strings
-from oerhub.workers import spread
 
 STEP = "duplicates"
-# Bump when oerhub/dedupe.py's keys change: the next run keys every record again.
+# Bump when oerhub/enrich/duplicate_keys.py's keys change: the next run keys every record again.
 RULES = "1"
 BATCH = 5000
 _CHUNK = 500  # ids or keys per IN (…) list
@@ -82,7 +90,7 @@ class GroupingResult:
 
 
 def step(catalogue: Catalogue, processes: Executor | None = None) -> str:
-    """The enrichment step (oerhub/enrich.py): one line for `oerhub harvest` to print."""
+    """The enrichment step (oerhub/enrich/): one line for `oerhub harvest` to print."""
     return regroup(catalogue, processes=processes).summary()
 
 
@@ -104,17 +112,17 @@ def regroup(catalogue: Catalogue, full: bool = False,
         dropped: list[tuple[str, int, str, str]] = []  # the keys the changed records had
         added: list[tuple[str, int, str, str]] = []  # and have
         if full:
-            catalogue.replace_record_keys(None, ())
+            duplicate_tables.replace_record_keys(catalogue, None, ())
         for batch, rows in spread(processes, key_rows, _changed(catalogue, since), _PART):
             ids = [row[0] for row in batch]
             changed.extend(ids)
             if not full:
                 dropped.extend(_rows_of(catalogue, ids))
                 added.extend(rows)
-            catalogue.replace_record_keys([] if full else ids, rows)
+            duplicate_tables.replace_record_keys(catalogue, [] if full else ids, rows)
         if full:
             regrouped = _group_everything(catalogue)
-            catalogue.replace_translation_links(None, _links(catalogue, None))
+            duplicate_tables.replace_translation_links(catalogue, None, _links(catalogue, None))
         elif changed:
             regrouped = _group_incrementally(catalogue, changed, dropped, added)
         else:
@@ -275,7 +283,7 @@ def _group_everything(catalogue: Catalogue) -> int:
         "SELECT key, group_concat(record_id) FROM record_keys WHERE role = ? GROUP BY key "
         "HAVING COUNT(*) > 1 AND COUNT(DISTINCT source_id) = COUNT(*)", (SAME,))
     groups = _components((key, [int(i) for i in ids.split(",")]) for key, ids in rows)
-    catalogue.replace_groups(None, groups)
+    duplicate_tables.replace_groups(catalogue, None, groups)
     return len(groups)
 
 
@@ -316,7 +324,7 @@ def _group_incrementally(catalogue: Catalogue, changed: list[int],
         seeds.update(r for members in _members(catalogue, set(more.values())).values()
                      for r in members)
         old.update(_groups_of(catalogue, seeds))
-    catalogue.replace_groups(sorted(seeds), _components(ties))
+    duplicate_tables.replace_groups(catalogue, sorted(seeds), _components(ties))
     _relink(catalogue, seeds, old, touched)
     return len(seeds)
 
@@ -338,7 +346,7 @@ def _relink(catalogue: Catalogue, seeds: set[int], old: dict[int, int],
     affected = {old.get(r, r) for r in seeds} | {now.get(r, r) for r in records}
     members = _members(catalogue, affected)
     records |= {r for group in members.values() for r in group} | affected
-    catalogue.replace_translation_links(sorted(affected), _links(catalogue, records))
+    duplicate_tables.replace_translation_links(catalogue, sorted(affected), _links(catalogue, records))
 
 
 def _links(catalogue: Catalogue, records: set[int] | None) -> list[tuple[int, int, str]]:
@@ -409,9 +417,3 @@ def _languages(catalogue: Catalogue, record_ids: Iterable[int]) -> dict[int, str
             f"SELECT id, language FROM records WHERE deleted = 0 AND id IN ({_marks(chunk)})",
             chunk).fetchall())
     return found
-
-
-# Registered here, imported by oerhub/enrich.py: run after every harvest.
-from oerhub.enrich import STEPS  # noqa: E402 (enrich imports this module at its end)
-
-STEPS[STEP] = step

@@ -45,8 +45,8 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
@@ -58,7 +58,7 @@ from oerhub.normalize.license import pick_license
 from oerhub.normalize.text import clean_text
 
 PLUGIN_NAME = "oerhub-oai"
-DATABASE_NAME = "oerhub"  # as oerhub.serve names the catalogue
+DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
 PATH = "/oai"
 PAGE_SIZE = 100  # records (or headers) per response; plugin config `page_size` overrides it
 # A write open longer than this was left by a killed harvest: /oai no longer waits for it.
@@ -123,7 +123,7 @@ class OaiError(Exception):
 def register() -> None:
     """Register this module with Datasette's plugin manager (once per process).
 
-    Called by oerhub.serve.make_datasette before the Datasette instance builds its routes;
+    Called by oerhub.publish.serve.make_datasette before the Datasette instance builds its routes;
     an in-project plugin, so `oerhub serve` needs no extra installation.
     """
     from datasette.plugins import pm

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from oerhub.normalize.dates import utc_now
 
 if TYPE_CHECKING:
-    from oerhub.harvest import SourceResult
+    from oerhub.harvest.run import SourceResult
 
 
 class Progress:

@@ -2,7 +2,7 @@
 
 Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
 `HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
-(by the harvest's worker processes when the harvester reads its pages there: oerhub/workers.py)
+(by the harvest's worker processes when the harvester reads its pages there: oerhub/harvest/workers.py)
 and handed to the source's writer thread, which stores batches in order, each with its
 checkpoint in one transaction, while the next one is read. A failing source is recorded and
 the others go on.
@@ -22,8 +22,8 @@ from functools import partial
 from pathlib import Path
 
 from harvesters import harvester_for
-from harvesters.base import Batch, Workers
-from oerhub.config import WEB_DEFAULT_DELAY, Config, Settings, Source
+from harvesters.base import Workers
+from oerhub.catalogue import BatchCounts, Catalogue
 from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import (
     BatchNotStored,
@@ -32,14 +32,14 @@ from oerhub.errors import (
     HarvestInterrupted,
     OerhubError,
 )
-from oerhub.models import Record
+from oerhub.harvest.lock import harvest_lock
+from oerhub.harvest.progress import Progress
+from oerhub.harvest.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 from oerhub.http import HostGate, HttpClient
-from oerhub.lock import harvest_lock
-from oerhub.normalize import normalize_batch, storable
-from oerhub.progress import Progress
+from oerhub.models import Batch, RunProgress
+from oerhub.normalize import normalised, normalize_batch
+from oerhub.registry import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.stopping import Stop, stop_on_signals
-from oerhub.store import BatchCounts, Catalogue
-from oerhub.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 
 # Batches handed to the writer thread and not yet stored, at most: one being written, one waiting.
 STORE_AHEAD = 2
@@ -143,7 +143,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                    accept_deletions: bool = False,
                    processes: Executor | None = None, stop: Stop | None = None) -> SourceResult:
     """Harvest one source, recording the run whatever happens. With `processes`, a harvester
-    that can (OAI-PMH) has its pages read and normalised there (oerhub/workers.py). Once
+    that can (OAI-PMH) has its pages read and normalised there (oerhub/harvest/workers.py). Once
     `stop` is set, the batch in hand is stored and the run closed `incomplete`."""
     progress = progress or Progress()
     state = catalogue.state(source.id, web=source.is_web)
@@ -166,20 +166,18 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     stored: deque[Future[BatchCounts]] = deque()
     broken = threading.Event()  # set by the first batch that fails to store
 
-    def store(batch: Batch, records: list[Record], requests: int, nbytes: int) -> BatchCounts:
+    def store(batch: Batch, run: RunProgress) -> BatchCounts:
         """Store one batch unless an earlier one failed: a batch after a failed one carries a
         checkpoint past the failed page, and storing it would skip that page for good."""
         if broken.is_set():
             raise BatchNotStored("not stored: an earlier batch of this run failed to store")
         try:
-            return catalogue.store_batch(run_id, source.id, records, batch.records,
-                                         batch.checkpoint, requests, nbytes, batch.pages,
-                                         batch.skipped)
+            return catalogue.store_batch(run, batch)
         except (sqlite3.Error, OSError) as exc:  # a full disk, an I/O error: said plainly
             broken.set()
             raise BatchNotStored(
-                f"a batch of {len(records):,} records could not be stored ({exc}); nothing of "
-                "it was kept, and the next run fetches it again") from None
+                f"a batch of {len(batch.records):,} records could not be stored ({exc}); "
+                "nothing of it was kept, and the next run fetches it again") from None
         except BaseException:
             broken.set()
             raise
@@ -206,14 +204,12 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
 
     try:
         for batch in harvester.harvest(state, full=full):
-            records = batch.prepared if batch.prepared is not None else normalize_batch(
-                source.country, batch.records, batch.elements)
-            batch.records, records = storable(batch.records, records)
+            normalised(batch, source.country)
             failure = settle(STORE_AHEAD - 1)
             if failure is not None:
                 raise failure
-            stored.append(writer.submit(store, batch, records, client.requests_made,
-                                        client.bytes_received))
+            stored.append(writer.submit(store, batch, RunProgress(
+                run_id, source.id, client.requests_made, client.bytes_received)))
             if stop is not None:
                 stop.check()
         failure = settle()

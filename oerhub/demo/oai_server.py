@@ -12,17 +12,17 @@ import re
 import threading
 import time
 from collections.abc import Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lxml import etree
 from oaipmh.metadata import MetadataRegistry
 from oaipmh.server import BatchingServer, oai_dc_writer
 
+from oerhub.demo.samples import DAY, SampleRepository, lom_writer
 from oerhub.normalize.dates import utc_now
-from oerhub.samples import DAY, SampleRepository, lom_writer
 
 _SECONDS_STAMP = re.compile(rb"<datestamp>(\d{4}-\d\d-\d\d)T[0-9:]+Z</datestamp>")
 _OAI = "http://www.openarchives.org/OAI/2.0/"

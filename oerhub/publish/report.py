@@ -19,7 +19,7 @@ and types rank the stated values (NULL is not a language) by records, ties by va
 each one's share of all the live records, so "ru 61%" means 61% of the records are Russian.
 
 Unique resources count each resource once however many sources give it (the groups of
-oerhub/groups.py): the live records less, for each group of two records or more, all but one
+oerhub/enrich/duplicates.py): the live records less, for each group of two records or more, all but one
 of its records in the row's country. A resource given in two countries counts once in each,
 and once in the total.
 """
@@ -37,9 +37,9 @@ from typing import Any
 
 import pycountry
 
-from oerhub.config import Config
 from oerhub.errors import ConfigError, OerhubError
-from oerhub.registry import country_name
+from oerhub.harvest.sources import country_name
+from oerhub.registry import Config
 
 CIS_BALTIC = ("AM", "AZ", "BY", "EE", "GE", "KG", "KZ", "LT", "LV", "MD", "RU", "TJ", "TM",
               "UA", "UZ")

@@ -5,7 +5,7 @@
 
 How: the `search` enrichment step (run by `oerhub harvest` after storing, and by `oerhub
 renormalize`) indexes each live record in the contentless FTS5 table `records_search`
-(oerhub/store.py; no copy of the text): its searched text as it is (title, description,
+(oerhub/catalogue/; no copy of the text): its searched text as it is (title, description,
 subjects, creators), and a `folded` column holding the other spellings of the words of its
 title, subjects and creators — what a reader may type for them (descriptions are searched as
 written):
@@ -40,9 +40,9 @@ from typing import Any
 import translitua
 from anyascii import anyascii
 
-from oerhub.enrich import STEPS
-from oerhub.store import Catalogue, json_strings
-from oerhub.workers import spread
+from oerhub.catalogue import Catalogue, json_strings
+from oerhub.enrich import search_index
+from oerhub.harvest.workers import spread
 
 # Bumped whenever the folding changes: the step then folds every record again.
 FOLDING_VERSION = 1
@@ -487,24 +487,24 @@ def update_search(catalogue: Catalogue, processes: Executor | None = None) -> tu
     any UPDATE: triggers keep their old values, with which they are taken out of the index);
     all of them after the folding changes. Tombstones are removed.
     """
-    catalogue.search_prepare(folding_mark())
+    search_index.prepare(catalogue, folding_mark())
     removed = 0
-    while stale := catalogue.search_stale(BATCH):
-        catalogue.search_forget([
+    while stale := search_index.stale(catalogue, BATCH):
+        search_index.forget(catalogue, [
             (row[0], row[1], row[2], row[3], row[4],
              fold(row[1], json_strings(row[3]), json_strings(row[4]), row[5], row[6])
              if row[7] else "") for row in stale])
         removed += sum(1 for row in stale if not row[8])
     folded = 0
     for rows, forms in spread(processes, folded_rows, _unindexed(catalogue), BATCH // 2):
-        catalogue.search_store(forms)
+        search_index.store(catalogue, forms)
         folded += len(rows)
     return folded, removed
 
 
 def _unindexed(catalogue: Catalogue) -> Iterator[list[tuple[Any, ...]]]:
     after = 0
-    while rows := catalogue.search_unindexed(after, BATCH):
+    while rows := search_index.unindexed(catalogue, after, BATCH):
         after = rows[-1][0]
         yield rows
 
@@ -515,7 +515,7 @@ def folded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
             for row in rows]
 
 
-def _step(catalogue: Catalogue, processes: Executor | None = None) -> str:
+def step(catalogue: Catalogue, processes: Executor | None = None) -> str:
     started = time.monotonic()
     folded, removed = update_search(catalogue, processes)
     return (f"{folded:,} records indexed for search across scripts, {removed:,} deleted ones "
@@ -524,7 +524,4 @@ def _step(catalogue: Catalogue, processes: Executor | None = None) -> str:
 
 def search(catalogue: Catalogue, query: str, limit: int = 20) -> list[dict[str, object]]:
     """Live records matching `query` (words as typed, all of them), best first."""
-    return catalogue.search_records(query, limit)
-
-
-STEPS["search"] = _step
+    return search_index.search_records(catalogue, query, limit)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from oerhub.config import load_config
-from oerhub.harvest import harvest
-from oerhub.oai_server import OaiTestServer
-from oerhub.registry import country_name
-from oerhub.sample_site import DEMO_WEB_SOURCES, SampleSite
-from oerhub.samples import DEMO_REPOSITORIES, demo_repositories
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.demo.oai_server import OaiTestServer
+from oerhub.demo.sample_site import DEMO_WEB_SOURCES, SampleSite
+from oerhub.demo.samples import DEMO_REPOSITORIES, demo_repositories
+from oerhub.harvest.run import harvest
+from oerhub.harvest.sources import country_name
+from oerhub.registry import load_config
 
 
 def write_demo_config(path: Path, server: OaiTestServer, site: SampleSite | None = None) -> None:
@@ -80,7 +80,8 @@ def run_demo(directory: Path, *, serve: bool = False, port: int = 8001,
     echo(f"  sqlite3 {db_file} \"SELECT title, language, license FROM records LIMIT 5\"")
     echo("  oerhub demo --serve                             # harvest again, then open Datasette")
     if serve:
-        from oerhub.serve import load_site, serve as serve_site
+        from oerhub.publish.serve import load_site
+        from oerhub.publish.serve import serve as serve_site
 
         serve_site(db_file, load_site(), port=port, echo=echo)
     return db_file

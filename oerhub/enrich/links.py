@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,11 +38,11 @@ import requests
 import urllib3
 
 from harvesters.web import HTML_ACCEPT, RobotsTxt, read_robots
-from oerhub.config import Config, Settings
+from oerhub.catalogue import Catalogue
 from oerhub.errors import OerhubError
 from oerhub.http import RETRY_STATUS, HostGate, HttpClient, retry_after_seconds
 from oerhub.normalize.dates import utc_now
-from oerhub.store import Catalogue
+from oerhub.registry import Config, Settings
 
 OUTCOMES = ("live", "moved", "dead", "error", "disallowed")
 DEFAULT_DELAY = 1.0  # seconds between two requests to a host unless [harvest] delay says
@@ -300,7 +300,7 @@ def check_links(config: Config, db: Path, *, source_id: str | None = None,
     with Catalogue(db) as catalogue:
         if source_id is not None:
             _known_source(catalogue, source_id)
-        targets = catalogue.links_to_check(
+        targets = links_to_check(catalogue, 
             source_id, cutoff(older_than) if older_than is not None else None, limit)
     run = LinkRun(links=len(targets))
     say = echo or (lambda line: None)
@@ -331,7 +331,7 @@ def check_links(config: Config, db: Path, *, source_id: str | None = None,
                         if stop.is_set():
                             return
                         result = checker.check(url)
-                        catalogue.store_link_check(ids, url, result.outcome, result.status,
+                        store_link_check(catalogue, ids, url, result.outcome, result.status,
                                                    result.final_url, result.error)
                         with lock:
                             run.counts[result.outcome] += 1
@@ -390,3 +390,40 @@ def _short(exc: BaseException) -> str:
 
 __all__ = ["DEFAULT_DELAY", "OUTCOMES", "LinkChecker", "LinkResult", "LinkRun", "check_links",
            "cutoff", "link_delay"]
+
+
+# --- the link_checks table -------------------------------------------------------------------
+
+def links_to_check(catalogue: Catalogue, source_id: str | None = None, checked_before: str | None = None,
+                   limit: int | None = None) -> list[tuple[str, list[int]]]:
+    """Distinct URLs of live records, each with its records' ids, least recently checked first.
+
+    A URL never checked (or checked while a record had another URL) comes first. With
+    `checked_before` (a stored time stamp), a URL whose records were all checked at or after
+    it is left out.
+    """
+    sql = ("SELECT r.url, group_concat(r.id), MIN(COALESCE(c.checked_at, '')) AS last "
+           "FROM records r LEFT JOIN link_checks c ON c.record_id = r.id AND c.url = r.url "
+           "WHERE r.deleted = 0 AND NULLIF(TRIM(r.url), '') IS NOT NULL"
+           + (" AND r.source_id = :source" if source_id else "") + " GROUP BY r.url"
+           + (" HAVING last < :before" if checked_before else "") + " ORDER BY last, r.url"
+           + (" LIMIT :limit" if limit is not None else ""))
+    rows = catalogue.conn.execute(sql, {"source": source_id, "before": checked_before,
+                                   "limit": limit})
+    return [(url, [int(i) for i in ids.split(",")]) for url, ids, _ in rows]
+
+
+def store_link_check(catalogue: Catalogue, record_ids: Sequence[int], url: str, outcome: str,
+                     status: int | None, final_url: str | None, error: str | None,
+                     checked_at: str | None = None) -> None:
+    """Remember one URL's check for every record carrying it, in one transaction."""
+    checked_at = checked_at or utc_now()
+    with catalogue.transaction():
+        catalogue.conn.executemany(
+            "INSERT INTO link_checks (record_id, url, outcome, status, final_url, checked_at, "
+            "error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET "
+            "url = excluded.url, outcome = excluded.outcome, status = excluded.status, "
+            "final_url = excluded.final_url, checked_at = excluded.checked_at, "
+            "error = excluded.error",
+            [(record_id, url, outcome, status, final_url, checked_at, error)
+             for record_id in record_ids])

@@ -1,7 +1,7 @@
 """`oerhub report languages`: declared and detected languages counted apart.
 
 Per country (or, with `--country`, per source of one country), of the live records: how many
-declare a language, how many have only a detected one (oerhub/detect.py), how many have
+declare a language, how many have only a detected one (oerhub/enrich/languages.py), how many have
 neither; of those with both, how many agree and how many the detection contradicts
 (`language_check` = disagrees: another language with confidence >= 0.9, the declared one being
 a language the detector knows); and which languages were detected where none was declared.
@@ -14,10 +14,10 @@ import sqlite3
 from collections import Counter, defaultdict
 from typing import Any
 
-from oerhub.config import Config
-from oerhub.detect import LANGUAGE_CHECK_SQL
-from oerhub.registry import country_name
-from oerhub.report import CIS_BALTIC, Column, Report, check_country
+from oerhub.enrich.languages import LANGUAGE_CHECK_SQL
+from oerhub.harvest.sources import country_name
+from oerhub.publish.report import CIS_BALTIC, Column, Report, check_country
+from oerhub.registry import Config
 
 TOP = 3
 

@@ -25,14 +25,13 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from oerhub.enrich import STEPS
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
 
 # lingua: the region's languages it knows, and others seen in the region's repositories.
 LINGUA_LANGUAGES = ("ru", "uk", "be", "kk", "az", "hy", "ka", "et", "lv", "lt", "ro", "en", "de",
@@ -175,7 +174,7 @@ def detect_languages(catalogue: Catalogue, *, everything: bool = False,
     detector = detector or Detector()
     run = DetectionRun()
     started = time.perf_counter()
-    for batch in catalogue.records_for_language_detection(
+    for batch in records_for_language_detection(catalogue, 
             everything=everything, source_id=source_id, batch_size=batch_size):
         detections = detector.detect_many([record_text(title, description)
                                            for _, title, description, _, _ in batch])
@@ -187,7 +186,7 @@ def detect_languages(catalogue: Catalogue, *, everything: bool = False,
             check = language_check(declared, found.language, found.confidence)
             run.undeclared += check == "undeclared"
             run.disagree += check == "disagrees"
-        catalogue.store_language_detections(rows)
+        store_language_detections(catalogue, rows)
         run.checked += len(batch)
     run.seconds = time.perf_counter() - started
     return run
@@ -200,4 +199,38 @@ def detection_step(catalogue: Catalogue, processes: Executor | None = None) -> s
     return detect_languages(catalogue).describe()
 
 
-STEPS["languages"] = detection_step
+# --- the detected-language columns of records -------------------------------------------------
+
+def records_for_language_detection(catalogue: Catalogue, *, everything: bool = False,
+                                   source_id: str | None = None, batch_size: int = 5000
+                                   ) -> Iterator[list[tuple[Any, ...]]]:
+    """Live records whose language is to be detected, in batches by id: (id, title,
+    description, declared language, last_changed).
+
+    Those never checked, or changed since (language_checked keeps the last_changed of the
+    version read), unless `everything`. Each batch is its own query: write between them.
+    """
+    sql = ("SELECT id, title, description, language, last_changed FROM records "
+           "WHERE deleted = 0 AND id > ?"
+           + (" AND source_id = ?" if source_id else "")
+           + ("" if everything else
+              " AND (language_checked IS NULL OR language_checked != last_changed)")
+           + " ORDER BY id LIMIT ?")
+    last_id = 0
+    while True:
+        rows = catalogue.conn.execute(
+            sql, [last_id, *([source_id] if source_id else []), batch_size]).fetchall()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield rows
+
+
+def store_language_detections(catalogue: Catalogue, rows: Sequence[tuple[str | None, float | None, str,
+                                                         int]]) -> None:
+    """(language, confidence, last_changed read, record id) per record, in one transaction;
+    the declared language is never touched."""
+    with catalogue.transaction():
+        catalogue.conn.executemany(
+            "UPDATE records SET language_detected = ?, language_confidence = ?, "
+            "language_checked = ? WHERE id = ?", rows)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import make_server
 
-from oerhub.oai_server import _QuietHandler, _ThreadingWSGIServer
+from oerhub.demo.oai_server import _QuietHandler, _ThreadingWSGIServer
 
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"

@@ -106,7 +106,7 @@ def load_site(metadata_file: str | os.PathLike[str] | None = None) -> Site:
 
 def check_catalogue(db: Path) -> None:
     """Bring the catalogue's schema up to date and check it has what the site reads."""
-    from oerhub.store import Catalogue
+    from oerhub.catalogue import Catalogue
 
     if not db.is_file():
         raise OerhubError(f"{db}: no catalogue there yet (run `oerhub harvest` first, "
@@ -118,7 +118,7 @@ def check_catalogue(db: Path) -> None:
     if not found:
         raise OerhubError(
             f"{db} has no `{REQUIRED_VIEW}` view, which the site browses, and this oerhub's "
-            "store did not create it: oerhub/store.py must define it (CREATE VIEW resources)")
+            "store did not create it: oerhub/catalogue/ must define it (CREATE VIEW resources)")
 
 
 def check_plugins() -> None:
@@ -139,7 +139,7 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
     from datasette.app import Datasette
     from datasette.database import Database
 
-    from oerhub import oai_endpoint
+    from oerhub.publish import oai as oai_endpoint
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     ds = Datasette(

@@ -1,6 +1,6 @@
 """Match keys: what tells that two records are one resource, or one resource in two languages.
 
-Pure functions, no SQL (oerhub/groups.py stores the keys and groups the records). Each live
+Pure functions, no SQL (oerhub/enrich/duplicates.py stores the keys and groups the records). Each live
 record gets a few keys, each with a role:
 
 - **same** (the record *is* that resource):

@@ -11,12 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from oerhub.store import Catalogue
+from oerhub.catalogue import Catalogue
+from oerhub.enrich import duplicates, languages, search
 
-# name -> step(catalogue, processes) -> one line saying what it did. Filled by the enrichment
-# modules; `processes` is the harvest's pool of worker processes (oerhub/workers.py) or None,
-# for a step that can spread its per-record work there.
-STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {}
+# The steps in the order they run: name -> step(catalogue, processes) -> one line saying what
+# it did. `processes` is the harvest's pool of worker processes (oerhub/harvest/workers.py) or
+# None, for a step that can spread its per-record work there. Duplicates first: grouping reads
+# the records alone; search and languages read only the records.
+STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {
+    duplicates.STEP: duplicates.step,
+    "search": search.step,
+    "languages": languages.detection_step,
+}
 # Steps `oerhub harvest` leaves to their own command, scheduled after it: language detection
 # loads about 400 MB of models, four times what a harvest needs, so it runs as
 # `oerhub languages detect` (oerhub schedule chains it after the harvest).
@@ -35,8 +41,3 @@ def enrich(catalogue: Catalogue, only: tuple[str, ...] = (), skip: tuple[str, ..
         except Exception as exc:  # a step is an extra: the harvest itself is stored and done
             lines.append(f"{name}: failed: {type(exc).__name__}: {exc}")
     return lines
-
-
-from oerhub import groups  # noqa: E402,F401 (registers the duplicates step)
-from oerhub import translit  # noqa: E402,F401 (registers the search step)
-from oerhub import detect  # noqa: E402,F401 (registers the languages step)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from oerhub.http import HttpClient
 from oerhub.models import Batch, HarvestState, RawRecord
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 # What the harvest pipeline makes of a sub-batch while its parsed metadata is at hand (it
 # normalises): (records, their metadata elements) -> one value per record.
@@ -24,7 +26,7 @@ Prepare = Callable[[list[RawRecord], list[Any]], list[Any]]
 
 @dataclass(frozen=True)
 class Workers:
-    """Worker processes a harvester may read its answers in (oerhub/harvest/workers.py): the pool,
+    """Worker processes a harvester may read its answers in (oerhub/workers.py): the pool,
     the pipeline's `prepare` applied there to each sub-batch (its results come back in
     Batch.normalised), and the sizes outside which an answer is read where it arrived."""
 

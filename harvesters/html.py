@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -48,7 +48,9 @@ from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnr
 from oerhub.http import HttpClient
 from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import utc_now
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 BATCH_SIZE = 50  # item pages per stored batch: a killed run loses at most this many fetches
 MAX_LIST_PAGES = 10_000  # list pages one run walks when max_pages sets no bound

@@ -1,4 +1,4 @@
-"""Paged JSON APIs: one harvester driving the small adapters of `harvesters.adapters`.
+"""Paged JSON APIs: one harvester driving the small adapters of `oerhub.normalize.adapters`.
 
 The list API is enough for every adapter (no request per item): each item of a list page is
 one raw record, stored as the API gave it. A second run asks for each list page with its
@@ -19,19 +19,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harvesters import json_text
-from harvesters.adapters import (
-    ADAPTERS,
-    NEXT_URL,
-    OFFSET,
-    PAGE_NUMBER,
-    Adapter,
-    first_value,
-    get_path,
-)
 from harvesters.base import CheckResult
 from harvesters.web import (
     JSON_ACCEPT,
@@ -45,8 +36,19 @@ from harvesters.xml_body import html_title
 from oerhub.errors import ConfigError, ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
 from oerhub.models import Batch, HarvestState, PageState, RawRecord
+from oerhub.normalize.adapters import (
+    ADAPTERS,
+    NEXT_URL,
+    OFFSET,
+    PAGE_NUMBER,
+    Adapter,
+    first_value,
+    get_path,
+)
 from oerhub.normalize.dates import normalize_datestamp, utc_now
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 BATCH = 100  # records per stored batch
 PROTOCOL = "json-api"

@@ -4,7 +4,7 @@ Written on requests + lxml rather than Sickle so that every page passes through 
 defences (see `xml_body`), so that a page is read record by record without building its whole
 tree, so that each page's resumption point reaches the store with the page's records, and so
 that pages can be fetched ahead and read in worker processes (`read_page` is pure; the harvest
-hands the harvester a pool: oerhub/harvest/workers.py).
+hands the harvester a pool: oerhub/workers.py).
 
 A full harvest is cut into date windows (a year by default, as metha does with months): when a
 server forgets our resumption token, only that window is listed again.
@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import unescape
 
 from lxml import etree
@@ -40,7 +40,9 @@ from oerhub.errors import (
 from oerhub.http import HttpClient, Response
 from oerhub.models import Batch, HarvestState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp, utc_now
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 NS = "http://www.openarchives.org/OAI/2.0/"
 OAI = f"{{{NS}}}"

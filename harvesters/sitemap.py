@@ -21,7 +21,7 @@ import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -43,7 +43,9 @@ from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.http import HttpClient
 from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 FORMAT = "schema.org"
 MAX_DEPTH = 3  # sitemaps nested deeper below the source's url are ignored (and said so)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
@@ -23,7 +24,9 @@ from oerhub.errors import SourceUnreachable
 from oerhub.http import HttpClient, Response
 from oerhub.models import HarvestState, PageState
 from oerhub.normalize.dates import utc_now
-from oerhub.registry import Source
+
+if TYPE_CHECKING:  # types only: the registry reads the harvesters' options
+    from oerhub.registry import Source
 
 ROBOTS_AGENT = "oerhub"
 MAX_CRAWL_DELAY = 60.0  # seconds: a longer Crawl-delay is capped (and the run says so)

@@ -133,7 +133,7 @@ class Settings:
     backoff: float = 2.0
     max_wait: float = MAX_RETRY_AFTER
     workers: int = 8
-    processes: int | None = None  # None: one per CPU (oerhub/harvest/workers.py)
+    processes: int | None = None  # None: one per CPU (oerhub/workers.py)
     max_deletions: float = 0.15
 
 
@@ -301,7 +301,7 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
                    web_only[0])
     adapter = raw.get("adapter")
     if protocol == "json-api":
-        from harvesters.adapters import ADAPTERS  # the adapters declare themselves
+        from oerhub.normalize.adapters import ADAPTERS  # the adapters declare themselves
 
         if adapter is None:
             raise fail(f"a json-api source needs an adapter (one of {', '.join(ADAPTERS)})",
@@ -403,3 +403,9 @@ def _is_http_url(value: str) -> bool:
 
 def _is_contact(value: str) -> bool:
     return _is_http_url(value) or bool(re.fullmatch(r"mailto:[^@\s]+@[^@\s]+", value))
+
+
+def country_name(code: str) -> str:
+    """The country's name in English (pycountry's common name where it has one)."""
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or (country.name if country else code)

@@ -43,16 +43,9 @@ from oerhub.demo.samples import DAY, SampleRepository, make_records
 from oerhub.models import RawRecord, Record
 from oerhub.normalize import normalize
 from oerhub.normalize.text import clean_text
-from oerhub.publish.oai import (
-    ListQuery,
-    Repository,
-    has_stamp_index,
-    lom,
-    oai_dc,
-    oai_identifier,
-    page_sql,
-    parse_identifier,
-)
+from oerhub.publish.oai import Repository, parse_identifier
+from oerhub.publish.oai_formats import lom, oai_dc, oai_identifier
+from oerhub.publish.oai_queries import ListQuery, has_stamp_index, page_sql
 
 PROJECT = Path(__file__).resolve().parents[1]
 PAGE_SIZE = 10

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from harvesters.adapters import ADAPTERS
 from harvesters.web import WebFetcher
+from oerhub.normalize.adapters import ADAPTERS
 from oerhub.registry import WEB_PROTOCOLS, Config, Source, load_config
 
 REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.toml"

@@ -29,9 +29,8 @@ from conftest import HARVEST_SETTINGS, query, source_toml
 
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRepository, make_records
-from oerhub.harvest.sources import country_name
 from oerhub.publish import report
-from oerhub.registry import load_config
+from oerhub.registry import country_name, load_config
 
 CIS_BALTIC = ["AM", "AZ", "BY", "EE", "GE", "KG", "KZ", "LT", "LV", "MD", "RU", "TJ", "TM",
               "UA", "UZ"]

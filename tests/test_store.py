@@ -73,8 +73,7 @@ def test_full_text_search_folds_case_in_every_script_but_keeps_diacritics(tmp_pa
 
 def test_web_records_without_a_date_are_compared_by_their_raw_metadata(tmp_path):
     """A page with no modification date is unchanged only when its raw fields are the same."""
-    from oerhub.models import PageState
-    from oerhub.models import RawRecord, Record
+    from oerhub.models import PageState, RawRecord, Record
 
     with Catalogue(tmp_path / "web.db") as catalogue:
         catalogue.conn.execute("INSERT INTO sources (id, name, country, protocol, url) "

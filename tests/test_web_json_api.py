@@ -8,9 +8,9 @@ import json
 import pytest
 from conftest import latest_run, query, rows_by_id, source_toml
 
-from harvesters.adapters import ADAPTERS, NEXT_URL, OFFSET, Paging
 from harvesters.json_api import same_page
 from oerhub.models import Record
+from oerhub.normalize.adapters import ADAPTERS, NEXT_URL, OFFSET, Paging
 
 JSON = "application/json"
 EDX = "/api/courses/v1/courses/"

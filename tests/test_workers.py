@@ -1,4 +1,4 @@
-"""Worker processes (oerhub/harvest/workers.py): pages read and normalised there, enrichment steps
+"""Worker processes (oerhub/workers.py): pages read and normalised there, enrichment steps
 keyed and folded there, and a catalogue byte for byte what one process makes."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRepository, make_records
 from oerhub.errors import ConfigError
 from oerhub.harvest.run import harvest_source
-from oerhub.harvest.workers import MIN_PAGE_BYTES, worker_count
 from oerhub.registry import load_config
+from oerhub.workers import MIN_PAGE_BYTES, worker_count
 
 # Enough records for the enrichment steps to use the workers too (groups._PARALLEL_MIN).
 RECORDS = 3000

@@ -15,8 +15,7 @@ from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.sample_site import DEMO_WEB_SOURCES, SampleSite
 from oerhub.demo.samples import DEMO_REPOSITORIES, demo_repositories
 from oerhub.harvest.run import harvest
-from oerhub.harvest.sources import country_name
-from oerhub.registry import load_config
+from oerhub.registry import country_name, load_config
 
 
 def write_demo_config(path: Path, server: OaiTestServer, site: SampleSite | None = None) -> None:

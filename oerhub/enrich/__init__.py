@@ -15,7 +15,7 @@ from oerhub.catalogue import Catalogue
 from oerhub.enrich import duplicates, languages, search
 
 # The steps in the order they run: name -> step(catalogue, processes) -> one line saying what
-# it did. `processes` is the harvest's pool of worker processes (oerhub/harvest/workers.py) or
+# it did. `processes` is the harvest's pool of worker processes (oerhub/workers.py) or
 # None, for a step that can spread its per-record work there. Duplicates first: grouping reads
 # the records alone; search and languages read only the records.
 STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {

@@ -49,8 +49,8 @@ from oerhub.enrich.duplicate_keys import (
     record_keys,
     relations_from_raw,
 )
-from oerhub.harvest.workers import spread
 from oerhub.normalize.dates import utc_now
+from oerhub.workers import spread
 
 STEP = "duplicates"
 # Bump when oerhub/enrich/duplicate_keys.py's keys change: the next run keys every record again.

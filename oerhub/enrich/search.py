@@ -42,7 +42,7 @@ from anyascii import anyascii
 
 from oerhub.catalogue import Catalogue, json_strings
 from oerhub.enrich import search_index
-from oerhub.harvest.workers import spread
+from oerhub.workers import spread
 
 # Bumped whenever the folding changes: the step then folds every record again.
 FOLDING_VERSION = 1

@@ -2,7 +2,7 @@
 
 Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
 `HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
-(by the harvest's worker processes when the harvester reads its pages there: oerhub/harvest/workers.py)
+(by the harvest's worker processes when the harvester reads its pages there: oerhub/workers.py)
 and handed to the source's writer thread, which stores batches in order, each with its
 checkpoint in one transaction, while the next one is read. A failing source is recorded and
 the others go on.
@@ -34,12 +34,12 @@ from oerhub.errors import (
 )
 from oerhub.harvest.lock import harvest_lock
 from oerhub.harvest.progress import Progress
-from oerhub.harvest.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 from oerhub.http import HostGate, HttpClient
 from oerhub.models import Batch, RunProgress
 from oerhub.normalize import normalised, normalize_batch
 from oerhub.registry import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.stopping import Stop, stop_on_signals
+from oerhub.workers import MAX_PAGE_BYTES, MIN_PAGE_BYTES, worker_count, worker_pool
 
 # Batches handed to the writer thread and not yet stored, at most: one being written, one waiting.
 STORE_AHEAD = 2
@@ -143,7 +143,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
                    accept_deletions: bool = False,
                    processes: Executor | None = None, stop: Stop | None = None) -> SourceResult:
     """Harvest one source, recording the run whatever happens. With `processes`, a harvester
-    that can (OAI-PMH) has its pages read and normalised there (oerhub/harvest/workers.py). Once
+    that can (OAI-PMH) has its pages read and normalised there (oerhub/workers.py). Once
     `stop` is set, the batch in hand is stored and the run closed `incomplete`."""
     progress = progress or Progress()
     state = catalogue.state(source.id, web=source.is_web)

@@ -6,17 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pycountry
-
 from harvesters import CheckResult, harvester_for
 from oerhub.catalogue import Catalogue
 from oerhub.harvest.run import make_client, select_sources
-from oerhub.registry import Config
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or (country.name if country else code)
+from oerhub.registry import Config, country_name
 
 
 def source_rows(config: Config, catalogue_path: Path | None,

@@ -53,7 +53,7 @@ def json_mapper(format: str | None) -> Mapper | None:
     if target is not None:
         module, _, name = target.partition(":")
         return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    from harvesters.adapters import ADAPTERS  # imported here: the adapters use this package
+    from oerhub.normalize.adapters import ADAPTERS  # imported here: the adapters use this package
 
     adapter = ADAPTERS.get(format or "")
     return adapter.map_into if adapter is not None else None
@@ -96,7 +96,7 @@ def normalize(raw: RawRecord, country: str | None, element: Any = None) -> Recor
 def normalize_batch(country: str | None, raws: list[RawRecord], elements: list[Any]
                     ) -> list[Record]:
     """`normalize` over a harvester's sub-batch: what the harvest's worker processes run
-    while the page's parsed metadata is at hand (oerhub/harvest/workers.py)."""
+    while the page's parsed metadata is at hand (oerhub/workers.py)."""
     return [normalize(raw, country, element)
             for raw, element in zip(raws, elements or [None] * len(raws), strict=True)]
 

@@ -15,9 +15,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from oerhub.enrich.languages import LANGUAGE_CHECK_SQL
-from oerhub.harvest.sources import country_name
 from oerhub.publish.report import CIS_BALTIC, Column, Report, check_country
-from oerhub.registry import Config
+from oerhub.registry import Config, country_name
 
 TOP = 3
 

@@ -110,7 +110,7 @@ def flat_mapper(fields: Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 def _registry() -> dict[str, Adapter]:
-    from harvesters.adapters import ekoolikott, openedx, stepik
+    from oerhub.normalize.adapters import ekoolikott, openedx, stepik
 
     return {module.ADAPTER.name: module.ADAPTER for module in (openedx, stepik, ekoolikott)}
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from harvesters.adapters import NEXT_URL, Adapter, Paging, first_value, flat_mapper
+from oerhub.normalize.adapters import NEXT_URL, Adapter, Paging, first_value, flat_mapper
 
 
 def item_url(item: Mapping[str, Any]) -> str | None:

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harvesters.adapters import OFFSET, Adapter, Paging
 from oerhub.models import Record
+from oerhub.normalize.adapters import OFFSET, Adapter, Paging
 from oerhub.normalize.fields import map_fields, values
 
 HOME = "https://e-koolikott.ee"

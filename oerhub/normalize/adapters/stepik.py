@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harvesters.adapters import PAGE_NUMBER, Adapter, Paging, flat_mapper
+from oerhub.normalize.adapters import PAGE_NUMBER, Adapter, Paging, flat_mapper
 
 HOME = "https://stepik.org"
 

@@ -47,18 +47,25 @@ class CheckResult:
 
 
 class Harvester(Protocol):
-    """What every protocol module provides."""
+    """What every protocol module provides, and all the pipeline (oerhub/harvest/run.py) uses.
+
+    `workers`: worker processes to read pages in, set by the pipeline when it has a pool; a
+    harvester that cannot use them leaves it unread (the web ones: their pages are small and
+    few). `warnings`: what the run records besides its status.
+    """
+
+    workers: Workers | None
 
     def __init__(self, source: Source, client: HttpClient) -> None: ...
 
     def harvest(self, state: HarvestState, full: bool = False) -> Iterator[Batch]:
-        """Yield batches; after the last one, `next_since` says where the next run starts.
-
-        A harvester may also keep `warnings` (a list of str) that the run records.
-        """
+        """Yield batches; after the last one, `next_since` says where the next run starts."""
         ...
 
     @property
     def next_since(self) -> str | None: ...
+
+    @property
+    def warnings(self) -> list[str]: ...
 
     def check(self) -> CheckResult: ...

@@ -250,7 +250,10 @@ def entry_dict(entry: Mapping[str, Any], feed: Mapping[str, Any]) -> dict[str, A
         "tags": [t.get("label") or t.get("term") for t in entry.get("tags") or []
                  if t.get("label") or t.get("term")],
         "published": _stamp(entry.get("published_parsed")),
-        "updated": _stamp(entry.get("updated_parsed")),
+        # feedparser answers a missing updated_parsed with published_parsed, and warns that
+        # it will stop: do it ourselves, without the warning
+        "updated": _stamp(dict.get(entry, "updated_parsed")
+                          or dict.get(entry, "published_parsed")),
         "language": entry_language(entry, feed),
         # RFC 4287 4.2.10: an entry without its own rights has the feed's.
         "rights": entry.get("rights") or feed.get("rights"),

@@ -22,6 +22,7 @@ from protego import Protego
 
 from oerhub.errors import SourceUnreachable
 from oerhub.http import HttpClient, Response
+from harvesters.base import Workers
 from oerhub.models import HarvestState, PageState
 from oerhub.normalize.dates import utc_now
 
@@ -242,6 +243,7 @@ class WebHarvester:
     def __init__(self, source: Source, client: HttpClient) -> None:
         self.source = source
         self.client = client
+        self.workers: Workers | None = None  # pages of the web are read where they arrive
         self.fetcher = WebFetcher(source, client)
         self.notes: list[str] = []
         self._next_since: str | None = None

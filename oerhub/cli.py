@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -593,10 +593,12 @@ def _existing_db(option: str | None) -> Path:
     return path
 
 
-def main() -> None:
-    """Entry point: our errors become one-line messages, bugs a short report."""
+def main(args: Sequence[str] | None = None) -> None:
+    """Entry point: our errors become one-line messages, bugs a short report. `args` default
+    to the command line (the tests pass theirs, running the command in-process)."""
     try:
-        code = cli.main(prog_name="oerhub", standalone_mode=False)
+        code = cli.main(args=list(args) if args is not None else None, prog_name="oerhub",
+                        standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("oerhub: interrupted", err=True)
         sys.exit(130)

@@ -4,7 +4,7 @@ then the per-record work of the enrichment steps (duplicate keys, search forms).
 Python runs one thread at a time, and reading an OAI-PMH page and normalising its records is
 about two thirds of a harvest's CPU time; with worker processes that part runs on the other
 cores while the harvest's own process fetches the next page and stores the last one. Pages
-travel as bytes, normalised records come back pickled (about 8 µs a record both ways).
+travel as bytes, normalised records come back pickled (the costs: benchmarks/RESULTS.md).
 
 Workers are forked from multiprocessing's fork server, a process started without threads,
 never from the harvest's process, which runs threads: a fork copies a lock another thread
@@ -30,7 +30,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # Answers smaller than this are read in the harvest's process (a page of 100 Dublin Core
-# records is 100 to 300 kB; the round trip to a worker costs about 1 ms).
+# records is 100 to 300 kB; a round trip to a worker costs more than reading it here).
 MIN_PAGE_BYTES = 32_768
 # Larger ones too: read where they arrive, record by record, memory holds one sub-batch of
 # records; a worker sends a page's records back all at once.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import sqlite3
 import subprocess
@@ -58,9 +60,40 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def oerhub_in_process(directory: Path, *args: str, config: Path | None = None,
+                      db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `oerhub` command in this process, as a librarian types it in `directory`: the
+    registry and catalogue there (or `config`, `db`) in OERHUB_CONFIG and OERHUB_DB; its exit
+    code and what it printed come back as a subprocess would give them. (A real process, for
+    what needs one — signals, kills, a server — is started by the tests that need it.)"""
+    from oerhub.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OERHUB_CONFIG", str(config or directory / "sources.toml"))
+        patch.setenv("OERHUB_DB", str(db or directory / "oerhub.db"))
+        patch.delenv("OERHUB_DEBUG", raising=False)
+        patch.chdir(directory)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return subprocess.CompletedProcess(["oerhub", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def run_oerhub(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the installed CLI in a subprocess, as cron or a librarian would."""
+    """`oerhub` in the test's folder, in-process (oerhub_in_process)."""
+    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return oerhub_in_process(tmp_path, *args)
+    return run
+
+
+@pytest.fixture
+def run_oerhub_process(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed CLI in a subprocess, as cron would."""
     def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "OERHUB_CONFIG": str(tmp_path / "sources.toml"),
                "OERHUB_DB": str(tmp_path / "oerhub.db")}

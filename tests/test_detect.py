@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import HARVEST_SETTINGS, query, source_toml
+from conftest import HARVEST_SETTINGS, oerhub_in_process, query, source_toml
 from test_detect_titles import TITLES
 
 from oerhub.catalogue import Catalogue
@@ -94,11 +92,7 @@ def stored(db: Path) -> dict[str, sqlite3.Row]:
 
 
 def _oerhub(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OERHUB_CONFIG": str(directory / "sources.toml"),
-           "OERHUB_DB": str(directory / "oerhub.db")}
-    env.pop("OERHUB_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=directory, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return oerhub_in_process(directory, *args)
 
 
 @dataclass

@@ -21,11 +21,9 @@ run must give exactly what a run over everything gives.
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -35,7 +33,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from conftest import HARVEST_SETTINGS, SiteClient, source_toml
+from conftest import HARVEST_SETTINGS, SiteClient, oerhub_in_process, source_toml
 from stdnum import ean
 
 from oerhub.catalogue import Catalogue as Store
@@ -198,11 +196,7 @@ class Harvest:
         self.server = server
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "OERHUB_CONFIG": str(self.dir / "sources.toml"),
-               "OERHUB_DB": str(self.dir / "oerhub.db")}
-        env.pop("OERHUB_DEBUG", None)
-        return subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=self.dir,
-                              env=env, capture_output=True, text=True, timeout=180)
+        return oerhub_in_process(self.dir, *args)
 
     def copy(self, directory: Path) -> Harvest:
         """The same catalogue and registry in another directory (to change it there)."""

@@ -16,7 +16,6 @@ import base64
 import html
 import json
 import math
-import os
 import re
 import socket
 import sqlite3
@@ -32,7 +31,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from conftest import RECORDED, needs_shared
+from conftest import RECORDED, needs_shared, oerhub_in_process
 from lxml import etree
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
@@ -128,11 +127,8 @@ def registry(path: Path, sources: list[dict[str, Any]]) -> Path:
 
 
 def oerhub(config: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in a subprocess, as a librarian runs it."""
-    env = {**os.environ, "OERHUB_CONFIG": str(config), "OERHUB_DB": str(db)}
-    env.pop("OERHUB_DEBUG", None)
-    result = subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=db.parent, env=env,
-                            capture_output=True, text=True, timeout=120)
+    """The CLI, as a librarian runs it."""
+    result = oerhub_in_process(db.parent, *args, config=config, db=db)
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result
 

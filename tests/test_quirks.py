@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, source_toml
+from conftest import oerhub_in_process, query, source_toml
 from quirk_server import DAY, SECONDS, QuirkServer, Rec, Request, identifiers_in, replace_token
 
 CONTACT = "mailto:tests@example.org"
@@ -142,9 +142,7 @@ def cli_env(directory: Path) -> dict[str, str]:
 
 def run_in(directory: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """`oerhub` with the registry and catalogue of another directory (a reference run)."""
-    return subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=directory,
-                          env=cli_env(directory), capture_output=True, text=True,
-                          timeout=timeout)
+    return oerhub_in_process(directory, *args)
 
 
 def start_in(directory: Path, *args: str) -> subprocess.Popen[str]:

@@ -13,11 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HARVEST_SETTINGS, query, source_toml
+from conftest import HARVEST_SETTINGS, oerhub_in_process, query, source_toml
 
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRepository, make_records
@@ -50,11 +48,7 @@ class Built:
 
 
 def _oerhub(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OERHUB_CONFIG": str(cwd / "sources.toml"),
-           "OERHUB_DB": str(cwd / "oerhub.db")}
-    env.pop("OERHUB_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return oerhub_in_process(cwd, *args)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,8 @@ harvest and `oerhub renormalize` keeping the index in step.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HARVEST_SETTINGS, SiteClient, query, source_toml
+from conftest import HARVEST_SETTINGS, SiteClient, oerhub_in_process, query, source_toml
 
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRecord, SampleRepository
@@ -114,11 +112,8 @@ def pair_records() -> list[SampleRecord]:
 
 
 def oerhub(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in a subprocess, as a librarian or cron runs it."""
-    env = {**os.environ, "OERHUB_CONFIG": str(directory / "sources.toml"),
-           "OERHUB_DB": str(directory / "oerhub.db")}
-    result = subprocess.run([sys.executable, "-m", "oerhub.cli", *args], cwd=directory,
-                            env=env, capture_output=True, text=True, timeout=120)
+    """The CLI, as a librarian or cron runs it."""
+    result = oerhub_in_process(directory, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return result

@@ -113,7 +113,7 @@ FROM records AS r
 WHERE r.deleted = 0;
 -- Each live record's subjects, one row each: Datasette's subjects page counts this table
 -- through its index instead of unpacking the JSON column of every record (json_each uses no
--- index: 0.7 s on 200,000 records). Tombstones have none. Kept in step by store_batch,
+-- index, so it reads every record). Tombstones have none. Kept in step by store_batch,
 -- finish_run and update_normalised.
 CREATE TABLE IF NOT EXISTS record_subjects (
     record_id INTEGER NOT NULL REFERENCES records(id),

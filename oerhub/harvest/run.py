@@ -154,7 +154,7 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     result = SourceResult(source.id, "running", run_id)
     client = make_client(settings, source, gate, stop)
     harvester = harvester_for(source.protocol)(source, client)
-    if processes is not None and hasattr(harvester, "workers"):
+    if processes is not None:
         harvester.workers = Workers(processes, partial(normalize_batch, source.country),
                                     MIN_PAGE_BYTES, MAX_PAGE_BYTES)
     started = time.monotonic()
@@ -241,16 +241,16 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     return result
 
 
-def _finish(catalogue: Catalogue, result: SourceResult, harvester: object, client: HttpClient,
+def _finish(catalogue: Catalogue, result: SourceResult, harvester: Harvester, client: HttpClient,
             started: float, settings: Settings, accept_deletions: bool) -> None:
     result.requests = client.requests_made
     result.bytes = client.bytes_received
     result.seconds = time.monotonic() - started
-    result.warnings = list(getattr(harvester, "warnings", []))
+    result.warnings = list(harvester.warnings)
     try:
         status = catalogue.finish_run(
             result.run_id, result.source_id, result.status, error=result.error,
-            next_from=getattr(harvester, "next_since", None), warnings=result.warnings,
+            next_from=harvester.next_since, warnings=result.warnings,
             requests=result.requests, nbytes=result.bytes, seconds=round(result.seconds, 3),
             accept_deletions=accept_deletions,
             max_deletions=settings.max_deletions)

@@ -91,7 +91,7 @@ def _value_counts_sql(column: str, group: str, where: str = "") -> str:
 
 
 # Live records per (country, language) and per (country, resource type), most first, read
-# from the records_live_country_language / _type indexes (0.1 s on a million records).
+# from the records_live_country_language / _type indexes (timings: benchmarks/RESULTS.md).
 LANGUAGES_BY_COUNTRY_SQL = _value_counts_sql("language", "country")
 RESOURCE_TYPES_BY_COUNTRY_SQL = _value_counts_sql("resource_type", "country")
 # The same per source, for the sources of one country (:country).

@@ -1,7 +1,8 @@
 """The `oerhub` command: parses options, calls the library, turns our errors into messages.
 
 Exit codes: 0 all went well, 1 some source failed (the others were still stored),
-2 usage, registry or catalogue errors. No traceback reaches a user; set OERHUB_DEBUG=1 to see one.
+2 usage, registry or catalogue errors, 3 an internal error (a bug), 130 stopped by Ctrl-C,
+143 stopped by SIGTERM. No traceback reaches a user; set OERHUB_DEBUG=1 to see one.
 """
 
 from __future__ import annotations

@@ -322,32 +322,22 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
     if not prefix.strip():
         raise fail("must not be empty", "metadata_prefix")
 
-    return Source(
-        id=raw["id"],
-        name=raw["name"].strip(),
-        country=country,
-        protocol=protocol,
-        url=raw["url"].strip(),
-        metadata_prefix=prefix.strip(),
-        sets=tuple(raw.get("sets", ())),
-        enabled=raw.get("enabled", True),
-        platform=raw.get("platform"),
-        institution=raw.get("institution"),
-        homepage=raw.get("homepage"),
-        evidence=tuple(raw.get("evidence", ())),
-        confidence=raw.get("confidence"),
-        note=raw.get("note"),
-        languages=tuple(raw.get("languages", ())),
-        delay=float(raw["delay"]) if "delay" in raw else None,
-        window=raw.get("window", "year"),
-        latitude=float(raw["latitude"]) if "latitude" in raw else None,
-        longitude=float(raw["longitude"]) if "longitude" in raw else None,
-        max_pages=raw.get("max_pages"),
-        include=tuple(raw.get("include", ())),
-        exclude=tuple(raw.get("exclude", ())),
-        adapter=adapter,
-        html=html,
-    )
+    values = {key: _typed(key, raw[key]) for key in OPTIONAL if key in raw}
+    values.update(id=raw["id"], name=raw["name"].strip(), country=country, protocol=protocol,
+                  url=raw["url"].strip(), metadata_prefix=prefix.strip(), adapter=adapter,
+                  html=html)
+    return Source(**values)
+
+
+def _typed(key: str, value: Any) -> Any:
+    """A checked registry value as Source holds it: lists as tuples, numbers as floats where
+    OPTIONAL allows a float."""
+    kind = OPTIONAL[key][0]
+    if kind is list:
+        return tuple(value)
+    if kind == (int, float):
+        return float(value)
+    return value
 
 
 def _parse_html(raw: dict[str, Any], fail: Any) -> HtmlRules:

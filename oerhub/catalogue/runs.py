@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
 from oerhub.catalogue.base import CatalogueBase
@@ -26,8 +27,9 @@ class Runs(CatalogueBase):
         """Mirror the registry; sources dropped from it stay (their records stay too)."""
         with self._transaction():
             self.conn.execute("UPDATE sources SET in_config = 0")
-            self.db["sources"].upsert_all([source_row(source) for source in config.sources],
-                                          pk="id")
+            columns = list(self.db["sources"].columns_dict)
+            self.db["sources"].upsert_all(
+                [source_row(source, columns) for source in config.sources], pk="id")
 
     # --- runs and state ----------------------------------------------------------------
 
@@ -164,15 +166,16 @@ class Runs(CatalogueBase):
             "GROUP BY source_id)")}
 
 
-def source_row(source: Source) -> dict[str, Any]:
-    """A registry entry as the `sources` table holds it."""
-    return {
-        "id": source.id, "name": source.name, "country": source.country,
-        "protocol": source.protocol, "url": source.url,
-        "metadata_prefix": source.metadata_prefix, "sets": json.dumps(list(source.sets)),
-        "enabled": int(source.enabled), "platform": source.platform,
-        "institution": source.institution, "homepage": source.homepage,
-        "confidence": source.confidence, "evidence": json.dumps(list(source.evidence)),
-        "note": source.note, "languages": json.dumps(list(source.languages)),
-        "latitude": source.latitude, "longitude": source.longitude, "in_config": 1,
-    }
+def source_row(source: Source, columns: Iterable[str]) -> dict[str, Any]:
+    """A registry entry as the `sources` table holds it: each column the table and a Source
+    share (lists as JSON text, flags as 0/1), and in_config."""
+    row: dict[str, Any] = {"in_config": 1}
+    for column in columns:
+        if column in _SOURCE_FIELDS:
+            value = getattr(source, column)
+            row[column] = (json.dumps(list(value)) if isinstance(value, tuple)
+                           else int(value) if isinstance(value, bool) else value)
+    return row
+
+
+_SOURCE_FIELDS = frozenset(field.name for field in fields(Source))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from oerhub.catalogue.rules import language_check_sql, openness_sql
+
 SCHEMA_VERSION = 8
 
 SCHEMA = """
@@ -83,30 +85,20 @@ CREATE INDEX IF NOT EXISTS records_live_source ON records(deleted, source_id);
 CREATE INDEX IF NOT EXISTS records_live_country_language ON records(deleted, country, language);
 CREATE INDEX IF NOT EXISTS records_live_country_type ON records(deleted, country, resource_type);
 CREATE INDEX IF NOT EXISTS records_live_openness ON records(deleted, country, (
-    CASE WHEN license IS NOT NULL THEN 'open'
-         WHEN access IN ('restricted', 'closed', 'embargoed') THEN 'restricted'
-         ELSE 'unknown' END));
+    {openness_index}));
 CREATE INDEX IF NOT EXISTS records_live_month ON records(deleted, substr(first_harvested, 1, 7));
 -- What Datasette browses: live records with their source's name, and the licence mix
--- (open / restricted / unknown) defined as in oerhub/publish/report.py.
+-- (open / restricted / unknown) of oerhub/catalogue/rules.py.
 CREATE VIEW IF NOT EXISTS resources AS
 SELECT r.id, r.title, r.url,
        (SELECT s.name FROM sources AS s WHERE s.id = r.source_id) AS source_name,
        r.source_id, r.country, r.language,
        -- beside the declared language, the one detected from title and description
-       -- (oerhub/enrich/languages.py; language_check as in oerhub.enrich.languages.language_check)
+       -- (oerhub/enrich/languages.py); language_check and openness: oerhub/catalogue/rules.py
        r.language_detected, r.language_confidence,
-       CASE WHEN r.language_detected IS NULL THEN NULL
-            WHEN r.language IS NULL THEN 'undeclared'
-            WHEN r.language = r.language_detected THEN 'agrees'
-            WHEN r.language_confidence >= 0.9 AND r.language IN ('ru', 'uk', 'be', 'kk', 'az',
-                 'hy', 'ka', 'et', 'lv', 'lt', 'ro', 'en', 'de', 'fr', 'tr', 'pl', 'ky', 'uz',
-                 'tg', 'tk') THEN 'disagrees'
-            ELSE 'uncertain' END AS language_check,
+       {language_check} AS language_check,
        r.license, r.access,
-       CASE WHEN r.license IS NOT NULL THEN 'open'
-            WHEN r.access IN ('restricted', 'closed', 'embargoed') THEN 'restricted'
-            ELSE 'unknown' END AS openness,
+       {openness} AS openness,
        r.resource_type, r.education_level, r.subjects, r.creators, r.publisher, r.date,
        r.description, r.first_harvested, r.last_changed
 FROM records AS r
@@ -279,7 +271,10 @@ SELECT r.id, r.title, r.url,
        r.publisher, r.date
 FROM records AS r LEFT JOIN record_groups AS g ON g.record_id = r.id
 WHERE r.deleted = 0 AND (g.group_id IS NULL OR g.group_id = r.id);
-"""
+""".format(
+    openness_index=openness_sql(indent="\n         "),
+    language_check=language_check_sql("r."),
+    openness=openness_sql("r.", indent="\n            "))
 
 # Columns added to existing tables after schema 1: (table, column, type), added when missing.
 ADDED_COLUMNS = (("harvest_runs", "seconds", "REAL"),

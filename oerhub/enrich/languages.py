@@ -32,25 +32,24 @@ from functools import lru_cache
 from typing import Any
 
 from oerhub.catalogue import Catalogue
+from oerhub.catalogue.rules import (
+    CLD2_LANGUAGES,
+    DETECTED_LANGUAGES,
+    LINGUA_LANGUAGES,
+    language_check,
+    language_check_sql,
+)
 
-# lingua: the region's languages it knows, and others seen in the region's repositories.
-LINGUA_LANGUAGES = ("ru", "uk", "be", "kk", "az", "hy", "ka", "et", "lv", "lt", "ro", "en", "de",
-                    "fr", "tr", "pl")
-# CLD2: the region's languages lingua does not know.
-CLD2_LANGUAGES = ("ky", "uz", "tg", "tk")
-LANGUAGES = LINGUA_LANGUAGES + CLD2_LANGUAGES
+# lingua for the region's languages it knows (and others seen in the region's repositories),
+# CLD2 for the rest: oerhub/catalogue/rules.py lists them, as the language check needs them.
+LANGUAGES = DETECTED_LANGUAGES
 MIN_CONFIDENCE = 0.5  # below: no detection
-DISAGREE_CONFIDENCE = 0.9  # a declared language is called wrong only at or above this
 MIN_LETTERS = 4  # fewer letters than this (codes, numbers, file names): no detection
 TEXT_LIMIT = 300  # characters read: the title, then the description up to this
 BATCH = 5000  # records read, detected and written at a time
 
-# language_check in SQL, over the columns of `records` (the resources view spells the same).
-LANGUAGE_CHECK_SQL = (
-    "CASE WHEN language_detected IS NULL THEN NULL WHEN language IS NULL THEN 'undeclared' "
-    "WHEN language = language_detected THEN 'agrees' "
-    f"WHEN language_confidence >= {DISAGREE_CONFIDENCE} AND language IN "
-    f"({', '.join(repr(code) for code in LANGUAGES)}) THEN 'disagrees' ELSE 'uncertain' END")
+# language_check in SQL, over the columns of `records` (oerhub/catalogue/rules.py).
+LANGUAGE_CHECK_SQL = language_check_sql()
 
 _URL = re.compile(r"\b(?:https?://|www\.|doi:)\S+", re.I)
 _SPACE = re.compile(r"\s+")
@@ -70,26 +69,6 @@ def record_text(title: str | None, description: str | None) -> str:
     """What is read: the title, then the description, without links, up to TEXT_LIMIT."""
     parts = [_SPACE.sub(" ", _URL.sub(" ", part or "")).strip() for part in (title, description)]
     return ". ".join(part for part in parts if part)[:TEXT_LIMIT]
-
-
-def language_check(declared: str | None, detected: str | None,
-                   confidence: float | None) -> str | None:
-    """How the detection relates to the declared language (the view's language_check):
-
-    None without a detection; `undeclared`: none was declared; `agrees`; `disagrees`: another
-    language, with DISAGREE_CONFIDENCE or more, where the declared one is a language the
-    detector knows; `uncertain`: another language, but below that confidence or where the
-    declared language is one the detector cannot recognise (it would always disagree).
-    """
-    if detected is None:
-        return None
-    if declared is None:
-        return "undeclared"
-    if declared == detected:
-        return "agrees"
-    if confidence is not None and confidence >= DISAGREE_CONFIDENCE and declared in LANGUAGES:
-        return "disagrees"
-    return "uncertain"
 
 
 class Detector:

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from harvesters import harvester_for
-from harvesters.base import Workers
+from harvesters.base import Harvester, Workers
 from oerhub.catalogue import BatchCounts, Catalogue
 from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import (

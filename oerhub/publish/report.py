@@ -33,6 +33,7 @@ from typing import Any
 
 import pycountry
 
+from oerhub.catalogue.rules import restricted_sql
 from oerhub.errors import ConfigError, OerhubError
 from oerhub.publish.render import (
     Column,
@@ -52,7 +53,7 @@ TOP = 3  # values shown in top languages / top types
 
 # --- the SQL (also for the Datasette dashboard) -----------------------------------------------
 
-_RESTRICTED = "access IN ('restricted', 'closed', 'embargoed')"
+_RESTRICTED = restricted_sql()  # oerhub/catalogue/rules.py: what openness means
 _MIX_COLUMNS = (
     "COUNT(*) AS records, "
     "COUNT(license) AS open_license, "

@@ -30,7 +30,7 @@ class CatalogueBase:
                  readonly: bool | None = None) -> None:
         self.path = Path(path)
         self.write_lock = write_lock or threading.Lock()
-        self.readonly = _unwritable(self.path) if readonly is None else readonly
+        self.readonly = not writable(self.path) if readonly is None else readonly
         try:
             if self.readonly:
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
@@ -167,7 +167,8 @@ class _Transaction:
 
 
 
-def _unwritable(path: Path) -> bool:
-    """An existing catalogue this process may not write (or whose folder it may not write:
-    SQLite needs its journal beside it)."""
-    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+def writable(path: Path) -> bool:
+    """Whether this process may write the catalogue: a new one, or one it may write on a
+    writable file system, in a folder it may write (SQLite keeps its journal beside it). A
+    published snapshot or a read-only mount is opened read-only, and as it is."""
+    return not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))

@@ -24,9 +24,11 @@ from pathlib import Path
 from harvesters import harvester_for
 from harvesters.base import Harvester, Workers
 from oerhub.catalogue import BatchCounts, Catalogue
+from oerhub.catalogue.base import writable
 from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import (
     BatchNotStored,
+    CatalogueError,
     ConfigError,
     HarvestIncomplete,
     HarvestInterrupted,
@@ -104,6 +106,9 @@ def harvest(config: Config, db: Path, source_ids: Sequence[str] = (), full: bool
     if not sources:
         raise ConfigError("no enabled sources to harvest (name one with --source ID)",
                           path=str(config.path))
+    if not writable(db):
+        raise CatalogueError(f"{db} is read-only here (a published snapshot or a read-only "
+                             "mount): nothing can be harvested into it")
     progress = progress or Progress()
     stop = stop or Stop()
     with harvest_lock(db, wait=wait), stop_on_signals(stop):

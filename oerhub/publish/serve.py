@@ -111,7 +111,8 @@ def check_catalogue(db: Path) -> None:
     if not db.is_file():
         raise OerhubError(f"{db}: no catalogue there yet (run `oerhub harvest` first, "
                           "or give --db FILE)")
-    with Catalogue(db) as catalogue:  # upgrades an older catalogue in place, as every command
+    # upgrades an older catalogue in place, as every command, unless it cannot be written
+    with Catalogue(db) as catalogue:
         found = catalogue.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?",
             (REQUIRED_VIEW,)).fetchone()
@@ -139,6 +140,7 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
     from datasette.app import Datasette
     from datasette.database import Database
 
+    from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
@@ -151,7 +153,8 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
         static_mounts=[("static", str(site.static_dir))] if site.static_dir else None,
     )
     ds.remove_database("_memory")  # added by Datasette when no file is given
-    ds.add_database(Database(ds, path=str(Path(db).resolve()), is_mutable=True),
+    # a catalogue it cannot write (a snapshot, a read-only mount) is served immutable
+    ds.add_database(Database(ds, path=str(Path(db).resolve()), is_mutable=writable(Path(db))),
                     name=DATABASE_NAME)
     return ds
 

@@ -52,7 +52,7 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_read_only_catalogue_is_reported_and_served_as_it_is(read_only):

@@ -1,48 +1,22 @@
-"""The `oerhub` command: parses options, calls the library, turns our errors into messages.
-
-Exit codes: 0 all went well, 1 some source failed (the others were still stored),
-2 usage, registry or catalogue errors, 3 an internal error (a bug), 130 stopped by Ctrl-C,
-143 stopped by SIGTERM. No traceback reaches a user; set OERHUB_DEBUG=1 to see one.
-"""
+"""The commands a librarian runs around harvesting: harvest, sources, runs, renormalize,
+schedule and demo."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import traceback
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from oerhub import __version__
 from oerhub.catalogue import Catalogue
+from oerhub.cli.options import EXIT_FAILED, config_option, db_option, existing_db
 from oerhub.errors import HarvestInterrupted, HarvestLocked, OerhubError
 from oerhub.registry import config_path, db_path, load_config
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
-
-def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                        help="Sources registry (default: $OERHUB_CONFIG or config/sources.toml).")(func)
-
-
-def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--db", "db_file", type=click.Path(dir_okay=False),
-                        help="Catalogue file (default: $OERHUB_DB or data/oerhub.db).")(func)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="oerhub")
-def cli() -> None:
-    """Harvest Open Educational Resources of the CIS and Baltic countries into one catalogue."""
-
-
-@cli.command()
+@click.command()
 @click.option("--source", "source_ids", multiple=True, metavar="ID",
               help="Harvest only this source (repeatable); disabled sources may be named.")
 @click.option("--full", is_flag=True, help="Harvest everything again, not only what changed.")
@@ -128,7 +102,7 @@ def _show_results(results: list[Any], quiet: bool) -> list[Any]:
     return failed
 
 
-@cli.group()
+@click.group()
 def sources() -> None:
     """The sources registry (config/sources.toml)."""
 
@@ -218,7 +192,7 @@ def sources_check(source_ids: tuple[str, ...], enabled_only: bool, as_json: bool
         sys.exit(EXIT_FAILED)
 
 
-@cli.command()
+@click.command()
 @click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
 @db_option
 def renormalize(source_id: str | None, db_file: str | None) -> None:
@@ -235,7 +209,7 @@ def renormalize(source_id: str | None, db_file: str | None) -> None:
     from oerhub.enrich import enrich
     from oerhub.renormalize import renormalize as run
 
-    with Catalogue(_existing_db(db_file)) as catalogue:
+    with Catalogue(existing_db(db_file)) as catalogue:
         changed, total = run(catalogue, source_id)
         lines = enrich(catalogue)
     click.echo(f"{total:,} records normalised again, {changed:,} changed")
@@ -243,7 +217,7 @@ def renormalize(source_id: str | None, db_file: str | None) -> None:
         click.echo(line)
 
 
-@cli.command()
+@click.command()
 @click.option("--failed", is_flag=True, help="Only failed and incomplete runs.")
 @click.option("--source", "source_id", metavar="ID", help="Only this source.")
 @click.option("--limit", default=20, show_default=True, help="How many runs.")
@@ -256,7 +230,7 @@ def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -
       oerhub runs
       oerhub runs --failed
     """
-    with Catalogue(_existing_db(db_file)) as catalogue:
+    with Catalogue(existing_db(db_file)) as catalogue:
         rows = catalogue.runs(limit=limit, source_id=source_id, failed_only=failed)
         streaks = catalogue.failing_streaks()
     for streak_source, (count, error) in sorted(streaks.items()):
@@ -281,7 +255,7 @@ def runs(failed: bool, source_id: str | None, limit: int, db_file: str | None) -
                        "--accept-deletions")
 
 
-@cli.command()
+@click.command()
 @click.option("--dir", "directory", default="data/demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo catalogue and config go.")
 @click.option("--serve/--no-serve", default=False,
@@ -300,7 +274,7 @@ def demo(directory: str, serve: bool, port: int) -> None:
     run_demo(Path(directory), serve=serve, port=port, echo=click.echo)
 
 
-@cli.command()
+@click.command()
 @click.option("--cron", is_flag=True, help="Print a crontab line.")
 @click.option("--systemd", is_flag=True, help="Print a systemd service and timer.")
 @click.option("--at", "at", default="03:17", show_default=True, metavar="HH:MM",
@@ -345,281 +319,3 @@ def schedule(cron: bool, systemd: bool, at: str, config_file: str | None, db_fil
         click.echo(cron_entry(**where))
     else:
         click.echo(systemd_units(**where, user=user or getpass.getuser()))
-
-
-def country_rows_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--country", metavar="XX", help="This country's sources, one row each "
-                        "(ISO 3166-1 alpha-2).")(func)
-
-
-def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--format", "fmt", default="table", show_default=True,
-                        type=click.Choice(["table", "csv", "json", "markdown"]),
-                        help="table for a terminal, markdown for a report, csv or json for "
-                             "other programs.")(func)
-
-
-@cli.group()
-def report() -> None:
-    """Reports on the catalogue: coverage by country, metadata quality by source, languages."""
-
-
-@report.command("coverage")
-@country_rows_option
-@format_option
-@config_option
-@db_option
-def report_coverage(country: str | None, fmt: str, config_file: str | None,
-                    db_file: str | None) -> None:
-    """What the catalogue holds per country.
-
-    One row per CIS and Baltic country (those without a source too) and per other country
-    of the registry: sources in the registry (enabled), sources whose last run was ok, live
-    records, the share with an open licence, the top 3 languages and resource types, and
-    the last ok harvest. --country XX shows that country's sources instead.
-
-    \b
-    Examples:
-      oerhub report coverage
-      oerhub report coverage --country UA
-      oerhub report coverage --format markdown > coverage.md
-      oerhub report coverage --format csv --db /srv/oer/catalogue.db
-    """
-    from oerhub.publish.report import coverage_report, render
-
-    config = load_config(config_file)
-    with Catalogue(_existing_db(db_file)) as catalogue:
-        click.echo(render(coverage_report(config, catalogue.conn, country), fmt))
-
-
-@report.command("quality")
-@click.option("--source", "source_id", metavar="ID", help="Only this source.")
-@format_option
-@db_option
-def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None:
-    """Field fill per source: which mapping to fix.
-
-    Per source, its live records and the share of them with each field filled: title,
-    description, language, licence, resource type, URL, subjects (a non-empty list). A
-    language, licence or type the normaliser could not map counts as empty; its spelling is
-    kept in the *_raw column.
-
-    \b
-    Examples:
-      oerhub report quality
-      oerhub report quality --source ua-ukma-ekmair
-      oerhub report quality --format csv > quality.csv
-    """
-    from oerhub.publish.report import quality_report, render
-
-    with Catalogue(_existing_db(db_file)) as catalogue:
-        click.echo(render(quality_report(catalogue.conn, source_id), fmt))
-
-
-@report.command("languages")
-@country_rows_option
-@format_option
-@config_option
-@db_option
-def report_languages(country: str | None, fmt: str, config_file: str | None,
-                     db_file: str | None) -> None:
-    """Declared and detected languages, counted apart, per country.
-
-    Of the live records: how many declare a language, how many have only a detected one
-    (`oerhub languages detect`, which `oerhub schedule` runs after each harvest), how many
-    have neither; of those
-    with both, how many agree, disagree (another language detected with confidence >= 0.9) or
-    are uncertain; and the languages detected where none was declared. --country XX shows
-    that country's sources instead.
-
-    \b
-    Examples:
-      oerhub report languages
-      oerhub report languages --country KG
-      oerhub report languages --format csv > languages.csv
-    """
-    from oerhub.publish.language_report import languages_report
-    from oerhub.publish.report import render
-
-    config = load_config(config_file)
-    with Catalogue(_existing_db(db_file)) as catalogue:
-        click.echo(render(languages_report(config, catalogue.conn, country), fmt))
-
-
-@cli.group()
-def links() -> None:
-    """Link health: do the records' URLs still lead somewhere?"""
-
-
-@links.command("check")
-@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
-@click.option("--limit", type=click.IntRange(1), metavar="N",
-              help="Check at most N URLs (those checked longest ago first).")
-@click.option("--older-than", "older_than", type=click.FloatRange(0), metavar="DAYS",
-              help="Skip URLs checked in the last DAYS days.")
-@config_option
-@db_option
-def links_check(source_id: str | None, limit: int | None, older_than: float | None,
-                config_file: str | None, db_file: str | None) -> None:
-    """Visit each live record's URL politely and store what it answers.
-
-    HEAD first, GET when HEAD is refused; redirects followed; robots.txt obeyed; one request
-    at a time per host, [harvest] delay apart (default 1 s). Each URL ends live, moved (a
-    permanent redirect: the record should be updated), dead (404/410), error (5xx, timeout,
-    no connection) or disallowed (by robots.txt; not visited). Each check is stored when done,
-    so an interrupted run loses nothing. Dead links are findings: the exit code is 0.
-    `oerhub report quality` shows the dead-link share per source; the link_checks table has
-    every check.
-
-    \b
-    Examples:
-      oerhub links check
-      oerhub links check --source ua-ukma-ekmair --limit 500
-      oerhub links check --older-than 30       # only what was not checked this month
-    """
-    from oerhub.enrich.links import check_links
-
-    config = load_config(config_file)
-    db = _existing_db(db_file)
-    run = check_links(config, db, source_id=source_id, limit=limit, older_than=older_than,
-                      echo=lambda line: click.echo(line, err=True))
-    click.echo(run.describe())
-
-
-@cli.group()
-def languages() -> None:
-    """Language detection from titles and descriptions, beside the declared language."""
-
-
-@languages.command("detect")
-@click.option("--all", "everything", is_flag=True,
-              help="Every live record, not only those changed since their last detection.")
-@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@db_option
-def languages_detect(everything: bool, source_id: str | None, quiet: bool,
-                     db_file: str | None) -> None:
-    """Detect the language of records from their title and description.
-
-    Stores it in language_detected with language_confidence (0..1); the declared language
-    (language) is never changed. Without --all, the records changed since their last
-    detection: `oerhub schedule` runs it so after each scheduled harvest (a command of its
-    own, as the models take about 400 MB); after a harvest by hand, run it by hand. Run it
-    with --all after `oerhub renormalize` or an upgrade of the detector. Kyrgyz, Uzbek,
-    Tajik and Turkmen come from CLD2, the other languages from lingua (see README).
-
-    \b
-    Examples:
-      oerhub languages detect
-      oerhub languages detect --all
-      oerhub languages detect --source kg-krsu --all
-    """
-    from oerhub.enrich.languages import detect_languages
-
-    with Catalogue(_existing_db(db_file)) as catalogue:
-        if source_id and not catalogue.count("sources", "id = ?", (source_id,)):
-            raise OerhubError(f"--source {source_id!r}: no such source in the catalogue")
-        run = detect_languages(catalogue, everything=everything, source_id=source_id)
-    if not quiet:
-        click.echo(run.describe())
-
-
-def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--site", "site_file", type=click.Path(dir_okay=False),
-                        help="Datasette metadata of the site; settings.json and templates/ are "
-                             "read beside it (default: config/metadata.yaml).")(func)
-
-
-@cli.command()
-@db_option
-@site_option
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Sources registry to show (names, countries, coordinates); default: the "
-                   "registry of the last harvest.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: every interface).")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on.")
-def serve(db_file: str | None, site_file: str | None, host: str, port: int,
-          config_file: str | None) -> None:
-    """Browse the catalogue in Datasette: search, facets, a coverage dashboard (until Ctrl-C).
-
-    Read-only, with a time limit on every query; it keeps serving while a harvest writes.
-
-    \b
-    Examples:
-      oerhub serve                          # http://127.0.0.1:8001/
-      oerhub serve --db /srv/oer/catalogue.db --host 0.0.0.0 --port 8080
-      oerhub serve --site config/metadata.yaml --config config/sources.toml
-    """
-    from oerhub.publish.serve import load_site
-    from oerhub.publish.serve import serve as run_serve
-
-    if config_file:  # show the registry as it is now, not as the last harvest saw it
-        with Catalogue(_existing_db(db_file)) as catalogue:
-            catalogue.sync_sources(load_config(config_file))
-    run_serve(_existing_db(db_file), load_site(site_file), host=host, port=port, echo=click.echo)
-
-
-@cli.command()
-@db_option
-@site_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for the snapshot, the site files and a README.")
-def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
-    """Write a consistent snapshot of the catalogue with its Datasette site, ready to host.
-
-    The snapshot (DIR/oerhub.db) leaves out the harvester's internal tables; a harvest may run
-    meanwhile. DIR/README.md says how to serve it (`datasette serve DIR`) or publish it.
-
-    \b
-    Examples:
-      oerhub publish --out site/
-      oerhub publish --db /srv/oer/catalogue.db --out /srv/oer/site
-    """
-    from oerhub.publish.serve import load_site
-    from oerhub.publish.serve import publish as run_publish
-
-    snapshot = run_publish(_existing_db(db_file), Path(out_dir), load_site(site_file))
-    click.echo(f"{snapshot.path}: {snapshot.resources:,} resources from {snapshot.sources:,} "
-               f"sources in {snapshot.countries:,} countries")
-    click.echo(f"Serve it: datasette serve {out_dir}   (see {Path(out_dir) / 'README.md'})")
-
-
-def _existing_db(option: str | None) -> Path:
-    path = db_path(option)
-    if not path.exists():
-        raise OerhubError(f"{path}: no catalogue there yet (run `oerhub harvest` first, "
-                          "or give --db FILE)")
-    return path
-
-
-def main(args: Sequence[str] | None = None) -> None:
-    """Entry point: our errors become one-line messages, bugs a short report. `args` default
-    to the command line (the tests pass theirs, running the command in-process)."""
-    try:
-        code = cli.main(args=list(args) if args is not None else None, prog_name="oerhub",
-                        standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("oerhub: interrupted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("oerhub: interrupted; the next run resumes where this one stopped", err=True)
-        sys.exit(130)
-    except OerhubError as exc:
-        click.echo(f"oerhub: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except Exception as exc:
-        if os.environ.get("OERHUB_DEBUG"):
-            traceback.print_exc()
-        click.echo(f"oerhub: internal error (please report it): {type(exc).__name__}: {exc}",
-                   err=True)
-        sys.exit(EXIT_USAGE + 1)
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    main()

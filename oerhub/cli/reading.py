@@ -1,0 +1,241 @@
+"""The commands that read the catalogue or check it: report, links, languages, serve and
+publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from oerhub.catalogue import Catalogue
+from oerhub.cli.options import (
+    config_option,
+    country_rows_option,
+    db_option,
+    existing_db,
+    format_option,
+    site_option,
+)
+from oerhub.errors import OerhubError
+from oerhub.registry import load_config
+
+
+@click.group()
+def report() -> None:
+    """Reports on the catalogue: coverage by country, metadata quality by source, languages."""
+
+
+@report.command("coverage")
+@country_rows_option
+@format_option
+@config_option
+@db_option
+def report_coverage(country: str | None, fmt: str, config_file: str | None,
+                    db_file: str | None) -> None:
+    """What the catalogue holds per country.
+
+    One row per CIS and Baltic country (those without a source too) and per other country
+    of the registry: sources in the registry (enabled), sources whose last run was ok, live
+    records, the share with an open licence, the top 3 languages and resource types, and
+    the last ok harvest. --country XX shows that country's sources instead.
+
+    \b
+    Examples:
+      oerhub report coverage
+      oerhub report coverage --country UA
+      oerhub report coverage --format markdown > coverage.md
+      oerhub report coverage --format csv --db /srv/oer/catalogue.db
+    """
+    from oerhub.publish.report import coverage_report, render
+
+    config = load_config(config_file)
+    with Catalogue(existing_db(db_file)) as catalogue:
+        click.echo(render(coverage_report(config, catalogue.conn, country), fmt))
+
+
+@report.command("quality")
+@click.option("--source", "source_id", metavar="ID", help="Only this source.")
+@format_option
+@db_option
+def report_quality(source_id: str | None, fmt: str, db_file: str | None) -> None:
+    """Field fill per source: which mapping to fix.
+
+    Per source, its live records and the share of them with each field filled: title,
+    description, language, licence, resource type, URL, subjects (a non-empty list). A
+    language, licence or type the normaliser could not map counts as empty; its spelling is
+    kept in the *_raw column.
+
+    \b
+    Examples:
+      oerhub report quality
+      oerhub report quality --source ua-ukma-ekmair
+      oerhub report quality --format csv > quality.csv
+    """
+    from oerhub.publish.report import quality_report, render
+
+    with Catalogue(existing_db(db_file)) as catalogue:
+        click.echo(render(quality_report(catalogue.conn, source_id), fmt))
+
+
+@report.command("languages")
+@country_rows_option
+@format_option
+@config_option
+@db_option
+def report_languages(country: str | None, fmt: str, config_file: str | None,
+                     db_file: str | None) -> None:
+    """Declared and detected languages, counted apart, per country.
+
+    Of the live records: how many declare a language, how many have only a detected one
+    (`oerhub languages detect`, which `oerhub schedule` runs after each harvest), how many
+    have neither; of those
+    with both, how many agree, disagree (another language detected with confidence >= 0.9) or
+    are uncertain; and the languages detected where none was declared. --country XX shows
+    that country's sources instead.
+
+    \b
+    Examples:
+      oerhub report languages
+      oerhub report languages --country KG
+      oerhub report languages --format csv > languages.csv
+    """
+    from oerhub.publish.language_report import languages_report
+    from oerhub.publish.report import render
+
+    config = load_config(config_file)
+    with Catalogue(existing_db(db_file)) as catalogue:
+        click.echo(render(languages_report(config, catalogue.conn, country), fmt))
+
+
+@click.group()
+def links() -> None:
+    """Link health: do the records' URLs still lead somewhere?"""
+
+
+@links.command("check")
+@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
+@click.option("--limit", type=click.IntRange(1), metavar="N",
+              help="Check at most N URLs (those checked longest ago first).")
+@click.option("--older-than", "older_than", type=click.FloatRange(0), metavar="DAYS",
+              help="Skip URLs checked in the last DAYS days.")
+@config_option
+@db_option
+def links_check(source_id: str | None, limit: int | None, older_than: float | None,
+                config_file: str | None, db_file: str | None) -> None:
+    """Visit each live record's URL politely and store what it answers.
+
+    HEAD first, GET when HEAD is refused; redirects followed; robots.txt obeyed; one request
+    at a time per host, [harvest] delay apart (default 1 s). Each URL ends live, moved (a
+    permanent redirect: the record should be updated), dead (404/410), error (5xx, timeout,
+    no connection) or disallowed (by robots.txt; not visited). Each check is stored when done,
+    so an interrupted run loses nothing. Dead links are findings: the exit code is 0.
+    `oerhub report quality` shows the dead-link share per source; the link_checks table has
+    every check.
+
+    \b
+    Examples:
+      oerhub links check
+      oerhub links check --source ua-ukma-ekmair --limit 500
+      oerhub links check --older-than 30       # only what was not checked this month
+    """
+    from oerhub.enrich.links import check_links
+
+    config = load_config(config_file)
+    db = existing_db(db_file)
+    run = check_links(config, db, source_id=source_id, limit=limit, older_than=older_than,
+                      echo=lambda line: click.echo(line, err=True))
+    click.echo(run.describe())
+
+
+@click.group()
+def languages() -> None:
+    """Language detection from titles and descriptions, beside the declared language."""
+
+
+@languages.command("detect")
+@click.option("--all", "everything", is_flag=True,
+              help="Every live record, not only those changed since their last detection.")
+@click.option("--source", "source_id", metavar="ID", help="Only this source's records.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@db_option
+def languages_detect(everything: bool, source_id: str | None, quiet: bool,
+                     db_file: str | None) -> None:
+    """Detect the language of records from their title and description.
+
+    Stores it in language_detected with language_confidence (0..1); the declared language
+    (language) is never changed. Without --all, the records changed since their last
+    detection: `oerhub schedule` runs it so after each scheduled harvest (a command of its
+    own, as the models take about 400 MB); after a harvest by hand, run it by hand. Run it
+    with --all after `oerhub renormalize` or an upgrade of the detector. Kyrgyz, Uzbek,
+    Tajik and Turkmen come from CLD2, the other languages from lingua (see README).
+
+    \b
+    Examples:
+      oerhub languages detect
+      oerhub languages detect --all
+      oerhub languages detect --source kg-krsu --all
+    """
+    from oerhub.enrich.languages import detect_languages
+
+    with Catalogue(existing_db(db_file)) as catalogue:
+        if source_id and not catalogue.count("sources", "id = ?", (source_id,)):
+            raise OerhubError(f"--source {source_id!r}: no such source in the catalogue")
+        run = detect_languages(catalogue, everything=everything, source_id=source_id)
+    if not quiet:
+        click.echo(run.describe())
+
+
+@click.command()
+@db_option
+@site_option
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Sources registry to show (names, countries, coordinates); default: the "
+                   "registry of the last harvest.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+def serve(db_file: str | None, site_file: str | None, host: str, port: int,
+          config_file: str | None) -> None:
+    """Browse the catalogue in Datasette: search, facets, a coverage dashboard (until Ctrl-C).
+
+    Read-only, with a time limit on every query; it keeps serving while a harvest writes.
+
+    \b
+    Examples:
+      oerhub serve                          # http://127.0.0.1:8001/
+      oerhub serve --db /srv/oer/catalogue.db --host 0.0.0.0 --port 8080
+      oerhub serve --site config/metadata.yaml --config config/sources.toml
+    """
+    from oerhub.publish.serve import load_site
+    from oerhub.publish.serve import serve as run_serve
+
+    if config_file:  # show the registry as it is now, not as the last harvest saw it
+        with Catalogue(existing_db(db_file)) as catalogue:
+            catalogue.sync_sources(load_config(config_file))
+    run_serve(existing_db(db_file), load_site(site_file), host=host, port=port, echo=click.echo)
+
+
+@click.command()
+@db_option
+@site_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the snapshot, the site files and a README.")
+def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
+    """Write a consistent snapshot of the catalogue with its Datasette site, ready to host.
+
+    The snapshot (DIR/oerhub.db) leaves out the harvester's internal tables; a harvest may run
+    meanwhile. DIR/README.md says how to serve it (`datasette serve DIR`) or publish it.
+
+    \b
+    Examples:
+      oerhub publish --out site/
+      oerhub publish --db /srv/oer/catalogue.db --out /srv/oer/site
+    """
+    from oerhub.publish.serve import load_site
+    from oerhub.publish.serve import publish as run_publish
+
+    snapshot = run_publish(existing_db(db_file), Path(out_dir), load_site(site_file))
+    click.echo(f"{snapshot.path}: {snapshot.resources:,} resources from {snapshot.sources:,} "
+               f"sources in {snapshot.countries:,} countries")
+    click.echo(f"Serve it: datasette serve {out_dir}   (see {Path(out_dir) / 'README.md'})")

@@ -34,6 +34,7 @@ from oerhub.errors import (
 )
 from oerhub.models import Record
 from oerhub.http import HostGate, HttpClient
+from oerhub.limits import limit_client, with_budget
 from oerhub.lock import harvest_lock
 from oerhub.normalize import normalize_batch, storable
 from oerhub.progress import Progress
@@ -152,7 +153,8 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
         mode += "+resume"
     run_id = catalogue.start_run(source.id, mode, None if full else state.since)
     result = SourceResult(source.id, "running", run_id)
-    client = make_client(settings, source, gate, stop)
+    source = with_budget(source, settings)  # [harvest] max_pages unless the source says
+    client = limit_client(make_client(settings, source, gate, stop), settings, source, clock=True)
     harvester = harvester_for(source.protocol)(source, client)
     if processes is not None and hasattr(harvester, "workers"):
         harvester.workers = Workers(processes, partial(normalize_batch, source.country),

@@ -11,6 +11,7 @@ import pycountry
 from harvesters import CheckResult, harvester_for
 from oerhub.config import Config
 from oerhub.harvest import make_client, select_sources
+from oerhub.limits import limit_client
 from oerhub.store import Catalogue
 
 
@@ -48,7 +49,7 @@ def check_sources(config: Config, source_ids: Sequence[str] = (),
         else list(config.sources)
     results = []
     for source in sources:
-        client = make_client(config.settings, source)
+        client = limit_client(make_client(config.settings, source), config.settings, source)
         try:
             results.append(harvester_for(source.protocol)(source, client).check())
         finally:

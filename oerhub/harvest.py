@@ -10,6 +10,7 @@ the others go on.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -236,8 +237,10 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     except Exception as exc:  # a bug: keep the other sources going, say what happened
         settle()
         result.status = "failed"
-        result.error = (f"internal error (please report it): {type(exc).__name__}: {exc}\n"
-                        + traceback.format_exc(limit=-3))
+        # harvest_runs is public: the traceback goes to stderr, and only when asked for
+        result.error = f"internal error (please report it): {type(exc).__name__}: {exc}"
+        if os.environ.get("OERHUB_DEBUG"):
+            traceback.print_exc()
     finally:
         settle()
         writer.shutdown(wait=True)

@@ -28,6 +28,7 @@ from lxml import etree
 
 from harvesters.base import Batch, CheckResult, HarvestState, PageState
 from harvesters.embedded import RESOURCE_TYPES, extract_resources, node_url
+from harvesters.json_text import MAX_DEPTH as MAX_JSON_DEPTH
 from harvesters.web import (
     HTML_ACCEPT,
     MAX_LISTED,
@@ -143,7 +144,8 @@ class SitemapHarvester(WebHarvester):
                          "of the source's own goes into its allow_hosts)")
         if self.broken_scripts:
             lines.append(f"{self.broken_scripts} JSON-LD script(s) were not valid JSON and "
-                         "were skipped")
+                         f"were skipped (nesting deeper than {MAX_JSON_DEPTH} levels counts "
+                         "as broken)")
         return lines
 
     # --- harvesting ------------------------------------------------------------------------

@@ -134,10 +134,14 @@ def _extract(text: str, url: str) -> tuple[dict[str, list[Any]], int]:
         return {}, 0
     page = text.encode("utf-8")
     try:
-        return extruct.extract(page, base_url=url, encoding="utf-8", syntaxes=SYNTAXES,
-                               uniform=True), 0
+        data = extruct.extract(page, base_url=url, encoding="utf-8", syntaxes=SYNTAXES,
+                               uniform=True)
     except Exception:  # noqa: BLE001 (extruct raises whatever its parsers raise on bad markup)
         pass
+    else:  # JSON-LD nested deeper than the walkers below can go counts as broken
+        scripts = data.get("json-ld") or []
+        data["json-ld"] = [item for item in scripts if not json_text.too_deep(item)]
+        return data, len(scripts) - len(data["json-ld"])
     try:
         data = extruct.extract(page, base_url=url, encoding="utf-8",
                                syntaxes=["microdata", "rdfa"], uniform=True, errors="ignore")

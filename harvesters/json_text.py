@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 32  # levels of arrays and objects; real JSON-LD and API items need far fewer
 
 
 def loads(text: str, *, strict: bool = True) -> Any:
@@ -22,6 +23,9 @@ def loads(text: str, *, strict: bool = True) -> Any:
         value = json.loads(text, strict=strict)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply to be read") from None
+    if too_deep(value):
+        # what reads it next (JSON-LD compaction, the adapters) walks it recursively
+        raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep")
     # a surrogate can only come from a \\uD8xx–\\uDFxx escape: text without one needs no walk
     if "\\ud" not in text and "\\uD" not in text:
         return value
@@ -48,3 +52,17 @@ def without_surrogates(value: Any) -> Any:
                 item.update(cleaned)
             stack.extend((item, name) for name in item)
     return root[0]
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Does the value nest more than `limit` arrays and objects? Walked without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, (list, dict)))
+    return False

@@ -38,6 +38,7 @@ from oerhub.errors import (
     SourceUnreachable,
 )
 from oerhub.http import HttpClient, Response
+from oerhub.limits import RepeatWatch, page_limit
 from oerhub.models import Batch, HarvestState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp, utc_now
 
@@ -94,7 +95,7 @@ class Page:
         try:
             return etree.fromstring(self.body, _STRICT)
         except etree.XMLSyntaxError:
-            return etree.fromstring(self.body, _RECOVER)
+            return _recovered(self.body, self.url)
 
     def records(self) -> Iterator[Any]:
         """Each <record> element in order; afterwards token, errors and date are filled in.
@@ -110,7 +111,7 @@ class Page:
                 seen += 1
                 yield element
         except etree.XMLSyntaxError:
-            root = etree.fromstring(self.body, _RECOVER)
+            root = _recovered(self.body, self.url)
             if root is None or root.tag != f"{OAI}OAI-PMH":
                 raise NotOaiResponse(f"{self.url}: the answer is not well-formed OAI-PMH XML") \
                     from None
@@ -143,6 +144,16 @@ class Page:
                 root_seen = True
         if not root_seen:
             raise NotOaiResponse(f"{self.url}: the answer is XML but not OAI-PMH")
+
+
+def _recovered(body: bytes, url: str) -> Any:
+    """The lenient parse of an answer the strict one refused; libxml2 can refuse it too (a
+    huge or broken body), and that is the server's answer, not a bug."""
+    try:
+        return etree.fromstring(body, _RECOVER)
+    except etree.XMLSyntaxError as exc:
+        raise NotOaiResponse(f"{url}: the answer is not well-formed XML, even read leniently "
+                             f"({exc})") from None
 
 
 @dataclass
@@ -351,6 +362,7 @@ class OaiPmhHarvester:
         self._next_since: str | None = None
         self.warnings: list[str] = []
         self.workers: Workers | None = None  # set by the pipeline when it has worker processes
+        self.pages_fetched = 0  # ListRecords pages this run, against source.max_pages
         # Fetches pages ahead (see _Ahead): one request at a time to the source, as before.
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-next")
 
@@ -424,6 +436,7 @@ class OaiPmhHarvester:
         saved_token = token  # from a stored checkpoint: it may have expired while we were away
         seen_tokens: set[str] = set()
         empty_pages = 0
+        repeats = RepeatWatch()  # the same records again and again under fresh tokens
         ahead = _Ahead(self, prefix)
         try:
             while True:
@@ -440,7 +453,7 @@ class OaiPmhHarvester:
                                                 **{"from": window[0], "until": window[1]})
                         ahead.follow(taken[0], token, seen_tokens, empty_pages)
                     page, reading = taken
-                    read = yield from self._batches(page, reading, checkpoint)
+                    read = yield from repeats.through(self._batches(page, reading, checkpoint))
                 except BadResumptionToken as exc:
                     if token is not None and token == saved_token:
                         self.warnings.append(f"{where}: the resumption token saved by an "
@@ -454,6 +467,7 @@ class OaiPmhHarvester:
                 next_token = _next_token(read)
                 if not next_token:
                     return
+                repeats.check(where)
                 if next_token in seen_tokens or next_token == token:
                     raise HarvestIncomplete(f"{where}: the server repeated resumption token "
                                             f"{next_token[:60]!r}; stopped there")
@@ -469,6 +483,8 @@ class OaiPmhHarvester:
     def _fetch(self, prefix: str, **params: str | None) -> tuple[Page, Future[PageRead] | None]:
         """A ListRecords page, handed at once to a worker process to be read when there are
         workers (so two pages can be read at a time); else read later, here."""
+        page_limit(self.source, self.pages_fetched)
+        self.pages_fetched += 1
         page = self.oai.fetch("ListRecords", **params)
         workers = self.workers
         if workers is None or not workers.min_bytes <= len(page.body) <= workers.max_bytes:

@@ -28,6 +28,7 @@ from lxml import etree
 
 from harvesters.base import CheckResult
 from harvesters.embedded import RESOURCE_TYPES, extract_resources, node_url
+from harvesters.json_text import MAX_DEPTH as MAX_JSON_DEPTH
 from harvesters.web import (
     HTML_ACCEPT,
     MAX_LISTED,
@@ -40,7 +41,8 @@ from harvesters.web import (
 )
 from harvesters.xml_body import clean_xml_bytes
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
-from oerhub.http import HttpClient
+from oerhub.http import HttpClient, host_allowed
+from oerhub.limits import source_hosts
 from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import normalize_datestamp
 
@@ -123,6 +125,7 @@ class SitemapHarvester(WebHarvester):
         self.failed_pages: list[str] = []
         self.gone_pages: list[str] = []
         self.broken_scripts = 0
+        self.foreign_pages: list[str] = []  # listed pages on other sites: not fetched
 
     @property
     def warnings(self) -> list[str]:
@@ -137,9 +140,14 @@ class SitemapHarvester(WebHarvester):
         if self.failed_pages:
             lines.append(f"{len(self.failed_pages)} page(s) could not be fetched: "
                          + "; ".join(self.failed_pages[:MAX_LISTED]))
+        if self.foreign_pages:
+            lines.append(f"{len(self.foreign_pages)} listed page(s) are on other hosts than "
+                         f"the source's and were skipped, e.g. {self.foreign_pages[0]} (a host "
+                         "of the source's own goes into its allow_hosts)")
         if self.broken_scripts:
             lines.append(f"{self.broken_scripts} JSON-LD script(s) were not valid JSON and "
-                         "were skipped")
+                         f"were skipped (nesting deeper than {MAX_JSON_DEPTH} levels counts "
+                         "as broken)")
         return lines
 
     # --- harvesting ------------------------------------------------------------------------
@@ -294,6 +302,7 @@ class SitemapHarvester(WebHarvester):
     def list_pages(self) -> Listing:
         """Every page URL the sitemaps list (include/exclude applied), with its lastmod."""
         listing = Listing()
+        hosts = source_hosts(self.source)
         queue = deque([(url, 1) for url in self._robots_sitemaps()] or [(self.source.url, 0)])
         seen = {url for url, _ in queue}
         while queue:
@@ -328,7 +337,10 @@ class SitemapHarvester(WebHarvester):
                     continue
                 queue.append((child, depth + 1))
             for page, lastmod in pages:
-                if not self.fetcher.wanted(page):
+                if not host_allowed(page, hosts):
+                    if page not in listing.pages:
+                        self.foreign_pages.append(page)
+                elif not self.fetcher.wanted(page):
                     listing.excluded += 1
                 elif page not in listing.pages:
                     listing.pages[page] = lastmod

@@ -20,9 +20,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
 
+from harvesters.base import Workers
 from oerhub.errors import SourceUnreachable
 from oerhub.http import HttpClient, Response
-from harvesters.base import Workers
 from oerhub.models import HarvestState, PageState
 from oerhub.normalize.dates import utc_now
 

@@ -45,6 +45,11 @@ class HarvestStopped(HarvestIncomplete):
     resumes."""
 
 
+class LimitReached(HarvestStopped):
+    """A run limit stopped the source (its page budget, its time budget): what was stored
+    stays, the run is `incomplete`, and the next run resumes."""
+
+
 class HarvestInterrupted(OerhubError):
     """A harvest stopped by a signal, its runs closed: the command exits 128 + `signum`."""
 

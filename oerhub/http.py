@@ -10,26 +10,27 @@ gzip without saying so and say gzip over plain bodies.
 from __future__ import annotations
 
 import email.utils
-import gzip
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
 from oerhub import __version__
-from oerhub.errors import SourceUnreachable
+from oerhub.bodies import DEFAULT_MAX_BODY, BodyReader
+from oerhub.bodies import decompress as decompress  # re-exported: it used to live here
+from oerhub.deadline import DeadlineAdapter, deadline
+from oerhub.errors import LimitReached, SourceUnreachable
 from oerhub.stopping import Stop
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0  # seconds: a server asking for longer is treated as down for this run
-MAX_BODY = 1 << 30  # 1 GiB: metha's ceiling for one answer
+MAX_BODY = DEFAULT_MAX_BODY  # bytes of one answer once decompressed ([harvest] max_body_mb)
 _CHUNK = 1 << 16
 
 
@@ -84,9 +85,16 @@ class HttpClient:
     stop: Stop | None = None  # set on Ctrl-C or SIGTERM: no new request is made
     requests_made: int = 0
     bytes_received: int = 0
+    max_body: int = MAX_BODY  # bytes of one answer, decompressed: more is refused
+    max_seconds: float | None = None  # one request in total, body included (oerhub/deadline.py)
+    hosts: frozenset[str] | None = None  # hosts a redirect may lead to; None: any
+    until: float | None = None  # time.monotonic() after which no request is made ...
+    until_why: str = ""  # ... and the words saying which limit that is
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
+        self.session.mount("http://", DeadlineAdapter())
+        self.session.mount("https://", DeadlineAdapter())
         self.session.headers["User-Agent"] = user_agent(self.contact)
         self.session.headers["Accept"] = "text/xml, application/xml;q=0.9, */*;q=0.1"
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
@@ -104,6 +112,8 @@ class HttpClient:
         while True:
             if self.stop is not None:
                 self.stop.check()
+            if self.until is not None and time.monotonic() >= self.until:
+                raise LimitReached(self.until_why or "out of time for this run")
             wait: float | None = None
             try:
                 with self.gate.hold(url, self.delay, self.stop):
@@ -129,34 +139,56 @@ class HttpClient:
 
     def _fetch(self, url: str, params: dict[str, str] | None,
                headers: dict[str, str] | None = None) -> Response:
+        with deadline(self.max_seconds) as watch:
+            try:
+                response = self._read(url, params, headers)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                if watch is not None and watch.expired:
+                    raise self._too_slow(url) from None
+                raise
+            if watch is not None and watch.expired:  # a body without a length, cut short
+                raise self._too_slow(url)
+            return response
+
+    def _read(self, url: str, params: dict[str, str] | None,
+              headers: dict[str, str] | None = None) -> Response:
         with self.session.get(url, params=params, headers=headers, timeout=self.timeout,
-                              stream=True) as resp:
+                              stream=True, hooks={"response": self._redirect_allowed}) as resp:
             self.requests_made += 1
-            chunks, size = [], 0
-            for chunk in resp.raw.stream(_CHUNK, decode_content=False):
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise SourceUnreachable(f"{resp.url} sent more than {MAX_BODY >> 20} MiB "
-                                            "in one answer; stopped reading")
-                chunks.append(chunk)
-            self.bytes_received += size
-            body = decompress(b"".join(chunks), resp.headers.get("Content-Encoding", ""))
-            return Response(resp.url, resp.status_code, dict(resp.headers), body)
+            reader = BodyReader(resp.url, self.max_body, resp.headers.get("Content-Encoding", ""))
+            try:
+                for chunk in resp.raw.stream(_CHUNK, decode_content=False):
+                    reader.feed(chunk)
+            finally:
+                self.bytes_received += reader.received
+            return Response(resp.url, resp.status_code, dict(resp.headers), reader.finish())
+
+    def _too_slow(self, url: str) -> SourceUnreachable:
+        return SourceUnreachable(f"{url} took more than {self.max_seconds:g} s for one answer "
+                                 "(max_request_seconds; the server sends too slowly); stopped")
+
+    def _redirect_allowed(self, resp: requests.Response, *args: object,
+                          **kwargs: object) -> None:
+        """A redirect to a host the source does not name is not followed (the run fails
+        saying where it led)."""
+        if self.hosts is None or not resp.is_redirect:
+            return
+        target = urljoin(resp.url, resp.headers.get("Location", ""))
+        if not host_allowed(target, self.hosts):
+            resp.close()
+            raise SourceUnreachable(
+                f"{resp.url} redirects to another host ({target}); not followed. If that host "
+                "is the source's own, add it to the source's allow_hosts")
 
 
-def decompress(body: bytes, encoding: str = "") -> bytes:
-    """gzip or zlib by magic bytes, whatever the header says; a lying header is ignored."""
-    encoding = encoding.lower()
-    try:
-        if body[:2] == b"\x1f\x8b":
-            return gzip.decompress(body)
-        if body[:1] == b"\x78" and body[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-            return zlib.decompress(body)
-        if "deflate" in encoding and body and body.lstrip()[:1] != b"<":
-            return zlib.decompress(body, -15)  # raw deflate, as some servers send it
-    except (OSError, EOFError, zlib.error):
-        return body
-    return body
+def host_of(url: str) -> str:
+    """The host of a URL as compared for redirects: lower case, without a leading www."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_allowed(url: str, hosts: frozenset[str]) -> bool:
+    return host_of(url) in hosts
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

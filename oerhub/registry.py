@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pycountry
 
+from oerhub.bodies import DEFAULT_MAX_BODY
 from oerhub.errors import ConfigError
 from oerhub.http import MAX_RETRY_AFTER
 
@@ -55,6 +56,9 @@ OPTIONAL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "include": (list, "a list of regular expressions: only page URLs matching one are fetched"),
     "exclude": (list, "a list of regular expressions: page URLs matching one are skipped"),
     "adapter": (str, "the JSON API's shape: one of openedx, stepik, ekoolikott"),
+    "max_minutes": ((int, float), "the longest one run of this source may take, in minutes"),
+    "allow_hosts": (list, "a list of other host names this source's redirects and page URLs "
+                          "may lead to"),
     "html": (dict, "a table with 'items', 'next' and [sources.html.fields] selectors"),
 }
 SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -70,6 +74,11 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
                        "(0: none, all in the harvest's own process; default: one per CPU)"),
     "max_deletions": ((int, float), "the share of a source's live records one run may delete "
                                     "before the deletions are held for review (0 to 1)"),
+    "max_body_mb": ((int, float), "the largest answer read, in MB once decompressed"),
+    "max_request_seconds": ((int, float), "the longest one request may take in total, body "
+                                          "included, in seconds"),
+    "max_pages": (int, "the most pages one run of a source fetches, a whole number"),
+    "max_minutes": ((int, float), "the longest one run of a source may take, in minutes"),
 }
 WINDOWS = ("year", "month", "day", "none")
 
@@ -101,6 +110,8 @@ class Source:
     include: tuple[str, ...] = ()  # web protocols: regexes a page URL must match (one of)
     exclude: tuple[str, ...] = ()  # web protocols: regexes that skip a page URL
     adapter: str | None = None  # json-api: which platform's API shape
+    max_minutes: float | None = None  # overrides [harvest] max_minutes for this source
+    allow_hosts: tuple[str, ...] = ()  # other hosts its redirects and page URLs may lead to
     html: HtmlRules | None = None  # html: where the fields are on the pages
 
     @property
@@ -135,6 +146,11 @@ class Settings:
     workers: int = 8
     processes: int | None = None  # None: one per CPU (oerhub/workers.py)
     max_deletions: float = 0.15
+    # Limits against hostile or broken servers (oerhub/limits.py): generous by default.
+    max_body_mb: float = DEFAULT_MAX_BODY >> 20
+    max_request_seconds: float = 600.0
+    max_pages: int = 100_000
+    max_minutes: float = 720.0
 
 
 @dataclass(frozen=True)
@@ -217,7 +233,8 @@ def _parse_settings(raw: Any, path: Path) -> Settings:
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ConfigError(f"must be {what}, not {value!r}", path=str(path),
                               field=f"harvest.{key}")
-    for key in ("timeout", "delay", "backoff", "max_wait", "max_deletions"):
+    for key in ("timeout", "delay", "backoff", "max_wait", "max_deletions", "max_body_mb",
+                "max_request_seconds", "max_minutes"):
         if key in raw and not math.isfinite(raw[key]):
             raise ConfigError("must be a finite number", path=str(path), field=f"harvest.{key}")
     if raw.get("timeout", 1) <= 0:
@@ -225,6 +242,9 @@ def _parse_settings(raw: Any, path: Path) -> Settings:
     for key in ("delay", "retries", "backoff", "max_wait"):
         if raw.get(key, 0) < 0:
             raise ConfigError("must not be negative", path=str(path), field=f"harvest.{key}")
+    for key in ("max_body_mb", "max_request_seconds", "max_pages", "max_minutes"):
+        if raw.get(key, 1) <= 0:
+            raise ConfigError("must be more than 0", path=str(path), field=f"harvest.{key}")
     if raw.get("processes", 0) < 0:
         raise ConfigError("must be 0 or more", path=str(path), field="harvest.processes")
     if raw.get("workers", 1) < 1:
@@ -235,7 +255,8 @@ def _parse_settings(raw: Any, path: Path) -> Settings:
     if "contact" in raw and not _is_contact(raw["contact"]):
         raise ConfigError(f"must be an http(s) URL or a mailto: address, not {raw['contact']!r}",
                           path=str(path), field="harvest.contact")
-    floats = ("timeout", "delay", "backoff", "max_wait", "max_deletions")
+    floats = ("timeout", "delay", "backoff", "max_wait", "max_deletions", "max_body_mb",
+              "max_request_seconds", "max_minutes")
     return Settings(**{k: (float(v) if k in floats else v) for k, v in raw.items()})
 
 
@@ -260,7 +281,7 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
         kind, what = OPTIONAL[key]
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise fail(f"must be {what}, not {value!r}", key)
-    for key in ("sets", "evidence", "languages", "include", "exclude"):
+    for key in ("sets", "evidence", "languages", "include", "exclude", "allow_hosts"):
         if any(not isinstance(item, str) or not item for item in raw.get(key, [])):
             raise fail("must contain only non-empty strings", key)
 
@@ -295,7 +316,13 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
                 raise fail(f"{pattern!r} is not a regular expression: {exc}", key) from None
     if "max_pages" in raw and raw["max_pages"] < 1:
         raise fail("must be 1 or more", "max_pages")
-    web_only = [key for key in ("max_pages", "include", "exclude", "adapter", "html") if key in raw]
+    if "max_minutes" in raw and not (math.isfinite(raw["max_minutes"]) and raw["max_minutes"] > 0):
+        raise fail("must be more than 0 minutes", "max_minutes")
+    for host in raw.get("allow_hosts", []):
+        if _is_http_url(host) or "/" in host or any(c.isspace() for c in host):
+            raise fail(f"{host!r} is not a host name (write 'cdn.example.org', no scheme or "
+                       "path)", "allow_hosts")
+    web_only = [key for key in ("include", "exclude", "adapter", "html") if key in raw]
     if protocol == "oai-pmh" and web_only:
         raise fail(f"only web protocols ({', '.join(WEB_PROTOCOLS)}) take this field",
                    web_only[0])
@@ -325,7 +352,8 @@ def _parse_source(raw: Any, index: int, path: Path) -> Source:
     values = {key: _typed(key, raw[key]) for key in OPTIONAL if key in raw}
     values.update(id=raw["id"], name=raw["name"].strip(), country=country, protocol=protocol,
                   url=raw["url"].strip(), metadata_prefix=prefix.strip(), adapter=adapter,
-                  html=html)
+                  html=html,
+                  allow_hosts=tuple(h.strip().lower() for h in raw.get("allow_hosts", ())))
     return Source(**values)
 
 

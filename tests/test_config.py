@@ -84,7 +84,7 @@ BAD: dict[str, tuple[str, str | None, str | None, str]] = {
     "homepage not a url": (source(homepage="elib.bsu.by"), "by-bsu", "homepage",
                            "not an http(s) URL"),
     "unknown protocol": (source(protocol="gopher"), "by-bsu", "protocol", "unknown protocol"),
-    "web field on oai": (source(max_pages=5), "by-bsu", "max_pages", "only web protocols"),
+    "web field on oai": (source(include=["x"]), "by-bsu", "include", "only web protocols"),
     "json-api without adapter": (source(protocol="json-api"), "by-bsu", "adapter", "needs an adapter"),
     "html without rules": (source(protocol="html"), "by-bsu", "html", "needs a [sources.html] table"),
     "bad include regex": (source(protocol="sitemap", include=["("]), "by-bsu", "include", "not a regular expression"),

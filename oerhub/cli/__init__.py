@@ -10,6 +10,7 @@ Exit codes: 0 all went well, 1 some source failed (the others were still stored)
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -52,6 +53,11 @@ def main(args: Sequence[str] | None = None) -> None:
     except OerhubError as exc:
         click.echo(f"oerhub: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except (sqlite3.Error, OSError) as exc:  # a damaged catalogue, a full disk: not a bug
+        if os.environ.get("OERHUB_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"oerhub: {storage_problem(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:
         if os.environ.get("OERHUB_DEBUG"):
             traceback.print_exc()
@@ -59,6 +65,15 @@ def main(args: Sequence[str] | None = None) -> None:
                    err=True)
         sys.exit(EXIT_USAGE + 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def storage_problem(exc: sqlite3.Error | OSError) -> str:
+    """One line for what the catalogue's file or its disk refused."""
+    if isinstance(exc, sqlite3.Error):
+        return (f"the catalogue cannot be read or written: {exc} (a full disk, or a damaged "
+                "file: free space, or restore the catalogue from a backup)")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot read or write a file{where}: {exc.strerror or exc}"
 
 
 __all__ = ["EXIT_FAILED", "EXIT_USAGE", "cli", "main"]

@@ -39,8 +39,10 @@ import urllib3
 
 from harvesters.web import HTML_ACCEPT, RobotsTxt, read_robots
 from oerhub.catalogue import Catalogue
+from oerhub.deadline import deadline
 from oerhub.errors import OerhubError
 from oerhub.http import RETRY_STATUS, HostGate, HttpClient, retry_after_seconds
+from oerhub.limits import limit_client
 from oerhub.normalize.dates import utc_now
 from oerhub.registry import Config, Settings
 
@@ -125,6 +127,7 @@ class LinkChecker:
             client = HttpClient(contact=s.contact, timeout=s.timeout, delay=self.delay,
                                 retries=s.retries, backoff=s.backoff,
                                 max_retry_after=s.max_wait, gate=self.gate)
+            limit_client(client, s)  # answer size and total time per request
             client.session.headers["Accept"] = HTML_ACCEPT
             self._local.client = client
             with self._lock:
@@ -261,6 +264,12 @@ class LinkChecker:
 
     @staticmethod
     def _request(client: HttpClient, method: str, url: str) -> tuple[int, Mapping[str, str]]:
+        with deadline(client.max_seconds):
+            return LinkChecker._request_in_time(client, method, url)
+
+    @staticmethod
+    def _request_in_time(client: HttpClient, method: str, url: str
+                         ) -> tuple[int, Mapping[str, str]]:
         response = client.session.request(method, url, allow_redirects=False, stream=True,
                                           timeout=client.timeout)
         try:

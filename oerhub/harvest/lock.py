@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from oerhub.errors import HarvestLocked
+from oerhub.errors import CatalogueError, HarvestLocked
 from oerhub.normalize.dates import utc_now
 
 
@@ -20,8 +20,13 @@ from oerhub.normalize.dates import utc_now
 def harvest_lock(db_path: Path, wait: bool = False) -> Iterator[None]:
     """Hold `<catalogue>.lock` while harvesting; wait for it or refuse with who holds it."""
     path = db_path.with_name(db_path.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError(f"cannot open the lock file {path}: {exc.strerror or exc} (it must "
+                             "be a writable file beside the catalogue)") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -32,8 +37,12 @@ def harvest_lock(db_path: Path, wait: bool = False) -> Iterator[None]:
                 "Add --wait to run after it.") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {utc_now()}")
-        handle.flush()
+        try:  # unbuffered: a write the disk refuses fails here, not again at close
+            os.write(handle.fileno(), f"pid {os.getpid()}, started {utc_now()}".encode())
+        except OSError as exc:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            raise CatalogueError(f"cannot write the lock file {path}: {exc.strerror or exc} "
+                                 "(is the disk full?); this run did nothing") from None
         try:
             yield
         finally:

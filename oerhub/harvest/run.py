@@ -10,6 +10,7 @@ the others go on.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -37,6 +38,7 @@ from oerhub.errors import (
 from oerhub.harvest.lock import harvest_lock
 from oerhub.harvest.progress import Progress
 from oerhub.http import HostGate, HttpClient
+from oerhub.limits import limit_client, with_budget
 from oerhub.models import Batch, RunProgress
 from oerhub.normalize import normalised, normalize_batch
 from oerhub.registry import WEB_DEFAULT_DELAY, Config, Settings, Source
@@ -157,7 +159,8 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
         mode += "+resume"
     run_id = catalogue.start_run(source.id, mode, None if full else state.since)
     result = SourceResult(source.id, "running", run_id)
-    client = make_client(settings, source, gate, stop)
+    source = with_budget(source, settings)  # [harvest] max_pages unless the source says
+    client = limit_client(make_client(settings, source, gate, stop), settings, source, clock=True)
     harvester = harvester_for(source.protocol)(source, client)
     if processes is not None:
         harvester.workers = Workers(processes, partial(normalize_batch, source.country),
@@ -235,8 +238,10 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     except Exception as exc:  # a bug: keep the other sources going, say what happened
         settle()
         result.status = "failed"
-        result.error = (f"internal error (please report it): {type(exc).__name__}: {exc}\n"
-                        + traceback.format_exc(limit=-3))
+        # harvest_runs is public: the traceback goes to stderr, and only when asked for
+        result.error = f"internal error (please report it): {type(exc).__name__}: {exc}"
+        if os.environ.get("OERHUB_DEBUG"):
+            traceback.print_exc()
     finally:
         settle()
         writer.shutdown(wait=True)

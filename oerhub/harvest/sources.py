@@ -9,6 +9,7 @@ from typing import Any
 from harvesters import CheckResult, harvester_for
 from oerhub.catalogue import Catalogue
 from oerhub.harvest.run import make_client, select_sources
+from oerhub.limits import limit_client
 from oerhub.registry import Config, country_name
 
 
@@ -41,7 +42,7 @@ def check_sources(config: Config, source_ids: Sequence[str] = (),
         else list(config.sources)
     results = []
     for source in sources:
-        client = make_client(config.settings, source)
+        client = limit_client(make_client(config.settings, source), config.settings, source)
         try:
             results.append(harvester_for(source.protocol)(source, client).check())
         finally:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from harvesters.oai_pmh import OaiClient, parse_response
+from harvesters.oai_client import OaiClient, parse_response
 from oerhub.errors import NotOaiResponse, OaiProtocolError, SourceUnreachable
 from oerhub.http import HttpClient, Response, decompress, retry_after_seconds
 

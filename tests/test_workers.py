@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import HARVEST_SETTINGS, source_toml
 
-from harvesters.oai_pmh import peek_token
+from harvesters.oai_client import peek_token
 from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRepository, make_records

@@ -28,6 +28,7 @@ from loopback import LoopbackServer, send
 
 from oerhub.config import Settings, load_config
 from oerhub.links import DEFAULT_DELAY, check_links, link_delay
+from oerhub.netguard import ALLOW_ENV
 from oerhub.models import RawRecord, Record
 from oerhub.store import Catalogue
 
@@ -96,6 +97,13 @@ class LinkSite:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site is on 127.0.0.1, which the checker refuses unless the setting lets it in
+    (the refusal itself: tests/test_public_site.py)."""
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
 
 
 @pytest.fixture

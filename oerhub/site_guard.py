@@ -16,20 +16,26 @@ listings. So, on the catalogue's connections and in front of the app:
 - the harvester's internal tables (oerhub.serve.INTERNAL_TABLES) are not served at all: no
   page, no row, no CSV (403), not listed, and SQL reads NULL in each of their columns (an
   SQLite authorizer on the catalogue's connections, which treats `dbstat` the same);
+- `max_sql_requests`: requests carrying SQL of their own (`sql=`, `_where=`) are answered a
+  few at a time, `max_sql_waiting` more wait, the rest get 503: a flood of them leaves the
+  other pages their share of the server;
 - /-/databases lists the databases without their file paths.
 
 The limits are set in metadata.yaml, `plugins: {oerhub-site: {max_value_bytes: …,
-max_result_bytes: …, max_body_bytes: …}}`; DEFAULTS below otherwise.
+max_result_bytes: …, max_body_bytes: …, max_sql_requests: …, max_sql_waiting: …}}`;
+DEFAULTS below otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import sys
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
@@ -40,7 +46,11 @@ DEFAULTS = {
     "max_value_bytes": 2 << 20,   # 2 MiB: far above any record's field
     "max_result_bytes": 8 << 20,  # 8 MiB: 1,000 records with long descriptions fit
     "max_body_bytes": 64 << 10,   # 64 KiB: an OAI-PMH POST or a form is a few hundred bytes
+    "max_sql_requests": 2,        # requests with arbitrary SQL answered at a time
+    "max_sql_waiting": 20,        # and waiting their turn; more get 503
 }
+# Query arguments that carry SQL of the visitor's own: the SQL lane (see SqlLane).
+SQL_ARGUMENTS = frozenset({"sql", "_where"})
 # Virtual tables that read the database file below the tables: they would bypass the
 # authorizer's table names.
 RAW_READERS = frozenset({"dbstat", "sqlite_dbpage"})
@@ -167,8 +177,53 @@ async def databases_view(request: Request, datasette: Any) -> Response:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
-        return BodyLimit(app, lambda: limits(datasette)["max_body_bytes"])
+        settings = limits(datasette)
+        lane = SqlLane(app, settings["max_sql_requests"], settings["max_sql_waiting"])
+        return BodyLimit(lane, lambda: limits(datasette)["max_body_bytes"])
     return wrap
+
+
+class SqlLane:
+    """ASGI middleware: at most `slots` requests carrying SQL of their own (`sql=`, `_where=`)
+    are answered at a time; up to `waiting` more wait their turn, beyond that 503.
+
+    Each such request is cheap once the limits stop it, but ten clients sending them back to
+    back keep the event loop and the SQL threads busy: the home page, which awaits a dozen
+    queries one after another, then waits behind all of them at every step.
+    """
+
+    def __init__(self, app: App, slots: int, waiting: int) -> None:
+        self.app = app
+        self.slots = slots
+        self.waiting = waiting
+        self._queued = 0
+        self._semaphore: asyncio.Semaphore | None = None  # made in the server's event loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _carries_sql(scope):
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.slots)
+        if self._semaphore.locked() and self._queued >= self.waiting:
+            await plain(send, 503, "Too many SQL queries at once here; try again in a moment\n",
+                        [(b"retry-after", b"1")])
+            return
+        self._queued += 1
+        try:
+            await self._semaphore.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._semaphore.release()
+
+
+def _carries_sql(scope: Mapping[str, Any]) -> bool:
+    query = bytes(scope.get("query_string") or b"").decode("latin-1")
+    return bool(query) and any(key in SQL_ARGUMENTS
+                               for key in parse_qs(query, keep_blank_values=True))
 
 
 class BodyLimit:
@@ -230,10 +285,15 @@ def _header(scope: Mapping[str, Any], name: bytes) -> str | None:
 
 
 async def too_large(send: Send, limit: int) -> None:
-    body = (f"Request body too large: at most {limit:,} bytes here "
-            "(plugins: oerhub-site: max_body_bytes)\n").encode()
-    await send({"type": "http.response.start", "status": 413,
+    await plain(send, 413, f"Request body too large: at most {limit:,} bytes here "
+                "(plugins: oerhub-site: max_body_bytes)\n", [(b"connection", b"close")])
+
+
+async def plain(send: Send, status: int, text: str,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A short text/plain answer, straight from the middleware."""
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})

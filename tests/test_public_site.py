@@ -8,6 +8,7 @@ checker visits servers on 127.0.0.1 and 127.0.0.2 with the allow setting off or 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -123,6 +124,31 @@ def test_the_limits_are_set_in_metadata_yaml(catalogue: Path) -> None:
     site_config.metadata["plugins"]["oerhub-site"] = {"max_rows": 5}
     with pytest.raises(OerhubError, match="max_rows"):
         make_datasette(catalogue, site_config)
+
+
+def test_requests_with_sql_are_answered_a_few_at_a_time(catalogue: Path) -> None:
+    site_config = load_site(PROJECT / "config" / "metadata.yaml")
+    site_config.metadata = {**site_config.metadata, "plugins": {
+        **site_config.metadata.get("plugins", {}),
+        "oerhub-site": {"max_sql_requests": 1, "max_sql_waiting": 1}}}
+    narrow = SiteClient(make_datasette(catalogue, site_config))
+    slow = sql_url("with recursive n(i) as (select 1 union all select i + 1 from n "
+                   "where i < 500000) select count(*) from n")
+
+    async def at_once() -> list[Any]:
+        client = narrow.ds.client
+        return await asyncio.gather(client.get(slow), client.get(slow), client.get(slow),
+                                    client.get("/oerhub/resources.json?_size=1"))
+    try:
+        narrow.get("/")  # started: the first requests set the site up
+        answers = narrow.loop.run_until_complete(at_once())
+    finally:
+        narrow.close()
+    # one answered, one waited its turn and was answered, one refused; other pages unaffected
+    assert sorted(a.status_code for a in answers[:3]) == [200, 200, 503]
+    refused = next(a for a in answers if a.status_code == 503)
+    assert refused.headers["retry-after"] == "1" and "Too many SQL queries" in refused.text
+    assert answers[3].status_code == 200
 
 
 def test_a_request_body_over_the_limit_is_refused_413(site: SiteClient) -> None:

@@ -143,6 +143,11 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    try:
+        site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
+                                or {})
+    except ValueError as exc:
+        raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(
         files=[],
         metadata=site.metadata,
@@ -151,10 +156,6 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
         plugins_dir=str(site.plugins_dir) if site.plugins_dir else None,
         static_mounts=[("static", str(site.static_dir))] if site.static_dir else None,
     )
-    try:
-        site_guard.limits(ds)
-    except ValueError as exc:
-        raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds.remove_database("_memory")  # added by Datasette when no file is given
     ds.add_database(Database(ds, path=str(Path(db).resolve()), is_mutable=True),
                     name=DATABASE_NAME)

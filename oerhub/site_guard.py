@@ -84,12 +84,23 @@ def internal_tables() -> frozenset[str]:
 
 def limits(datasette: Any) -> dict[str, int]:
     """DEFAULTS, overridden by the plugin's configuration in metadata.yaml."""
-    config = datasette.plugin_config(PLUGIN_NAME) or {}
+    return parse_limits(datasette.plugin_config(PLUGIN_NAME) or {})
+
+
+def parse_limits(config: Mapping[str, Any]) -> dict[str, int]:
+    """The limits `config` (the plugin's block of metadata.yaml) sets; ValueError if wrong."""
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"plugins: {PLUGIN_NAME}: unknown setting(s) {', '.join(unknown)} "
                          f"(known: {', '.join(DEFAULTS)})")
-    return {key: int(config.get(key, default)) for key, default in DEFAULTS.items()}
+    found = {}
+    for key, default in DEFAULTS.items():
+        value = config.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"plugins: {PLUGIN_NAME}: {key} must be a whole number above 0, "
+                             f"not {value!r}")
+        found[key] = value
+    return found
 
 
 # --- the catalogue's connections ---------------------------------------------------------------

@@ -29,6 +29,7 @@ from loopback import LoopbackServer, send
 from oerhub.catalogue import Catalogue
 from oerhub.enrich.links import DEFAULT_DELAY, check_links, link_delay
 from oerhub.models import Batch, RawRecord, Record, RunProgress
+from oerhub.netguard import ALLOW_ENV
 from oerhub.registry import Settings, load_config
 
 TIMEOUT = 0.5  # [harvest] timeout of these tests; /slow answers after SLOW seconds
@@ -96,6 +97,13 @@ class LinkSite:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site is on 127.0.0.1, which the checker refuses unless the setting lets it in
+    (the refusal itself: tests/test_public_site.py)."""
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
 
 
 @pytest.fixture

@@ -14,13 +14,17 @@ Each distinct URL of the live records is visited once, politely:
   web pages; a robots.txt Crawl-delay can only lengthen it); hosts are visited in parallel
   by up to `[harvest] workers` threads;
 - 429, 5xx, timeouts and broken connections are tried again `[harvest] retries` times, after
-  `[harvest] backoff` seconds doubling (Retry-After honoured), then recorded.
+  `[harvest] backoff` seconds doubling (Retry-After honoured), then recorded;
+- only public addresses are visited (oerhub/netguard.py): a URL, or a hop of its redirects,
+  whose host is or resolves to a loopback, private, link-local or multicast address is
+  recorded `refused` and not visited, unless OERHUB_LINKS_ALLOW_PRIVATE lets it in; every
+  connection is checked once made too (a redirect of robots.txt, DNS rebinding).
 
 Outcomes: `live` (2xx), `moved` (the URL answers a permanent redirect, 301 or 308, and the
 chain ends in 2xx: the record should point at `final_url`), `dead` (404 or 410, also at the
 end of redirects), `error` (5xx, another status, timeout, no connection, redirect loop: not
-known to be dead) and `disallowed`. Each check is stored as soon as it is done, so a killed
-run loses nothing; dead links are findings, not failures.
+known to be dead), `disallowed` and `refused`. Each check is stored as soon as it is done, so
+a killed run loses nothing; dead links are findings, not failures.
 """
 
 from __future__ import annotations
@@ -43,10 +47,11 @@ from oerhub.deadline import deadline
 from oerhub.errors import OerhubError
 from oerhub.http import RETRY_STATUS, HostGate, HttpClient, retry_after_seconds
 from oerhub.limits import limit_client
+from oerhub.netguard import allowance, guard_session, url_problem
 from oerhub.normalize.dates import utc_now
 from oerhub.registry import Config, Settings
 
-OUTCOMES = ("live", "moved", "dead", "error", "disallowed")
+OUTCOMES = ("live", "moved", "dead", "error", "disallowed", "refused")
 DEFAULT_DELAY = 1.0  # seconds between two requests to a host unless [harvest] delay says
 READ_LIMIT = 4096  # bytes of a GET body read before the connection is closed
 MAX_REDIRECTS = 10
@@ -84,7 +89,8 @@ class LinkRun:
         return sum(self.counts.values())
 
     def summary(self) -> str:
-        return ", ".join(f"{self.counts[o]:,} {o}" for o in OUTCOMES)
+        shown = [o for o in OUTCOMES if o != "refused" or self.counts[o]]  # refused: when any
+        return ", ".join(f"{self.counts[o]:,} {o}" for o in shown)
 
     def describe(self) -> str:
         """The line the command ends with."""
@@ -112,6 +118,10 @@ class LinkChecker:
         self.settings = settings
         self.delay = link_delay(settings)
         self.gate = gate or HostGate()
+        try:  # OERHUB_LINKS_ALLOW_PRIVATE: the non-public addresses let in
+            self.allow = allowance()
+        except ValueError as exc:
+            raise OerhubError(str(exc)) from None
         self._local = threading.local()
         self._clients: list[HttpClient] = []
         self._lock = threading.Lock()
@@ -129,6 +139,7 @@ class LinkChecker:
                                 max_retry_after=s.max_wait, gate=self.gate)
             limit_client(client, s)  # answer size and total time per request
             client.session.headers["Accept"] = HTML_ACCEPT
+            guard_session(client.session, self.allow)
             self._local.client = client
             with self._lock:
                 self._clients.append(client)
@@ -195,10 +206,15 @@ class LinkChecker:
         return LinkResult(url, "error", status, current, f"HTTP {status}")
 
     def _refused(self, url: str, target: str, status: int | None = None) -> LinkResult | None:
-        """A result when robots.txt keeps us from `target` (`url` or a redirect of it)."""
+        """A result when its address or robots.txt keeps us from `target` (`url` or a
+        redirect of it)."""
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return LinkResult(url, "error", status, target, "redirected to a non-http(s) URL")
+        private = url_problem(target, self.allow)
+        if private is not None:
+            return LinkResult(url, "refused", status, target,
+                              f"{private}; not visited (only public addresses are)")
         robots = self._robots_for(target)
         if robots.problem:
             return LinkResult(url, "error", status, target,

@@ -133,11 +133,9 @@ async def oai_view(request: Request, datasette: Any) -> Response:
     if not await datasette.permission_allowed(request.actor, "view-database",
                                               resource=DATABASE_NAME, default=True):
         return Response.text("Forbidden: the catalogue is not public here", status=403)
-    if request.method == "POST":
-        body = (await request.post_body()).decode("utf-8", "replace")
-    else:
-        body = request.query_string
-    params = parse_qs(body, keep_blank_values=True)
+    # The body (capped by oerhub/publish/site_guard.py) is parsed in the SQL thread, off the
+    # event loop.
+    body = await request.post_body() if request.method == "POST" else request.query_string
     base_url = datasette.absolute_url(request, datasette.urls.path(PATH))
     config = datasette.plugin_config(PLUGIN_NAME) or {}
     repository = Repository(
@@ -146,11 +144,17 @@ async def oai_view(request: Request, datasette: Any) -> Response:
         admin_email=str(config.get("admin_email") or DEFAULT_ADMIN_EMAIL),
         page_size=int(config.get("page_size") or PAGE_SIZE))
     db = datasette.get_database(DATABASE_NAME)
-    xml = await db.execute_fn(lambda conn: repository.respond(conn, params))
+    xml = await db.execute_fn(lambda conn: repository.respond(conn, request_params(body)))
     return Response(xml, content_type="text/xml; charset=utf-8")
 
 
 # --- requests and tokens ---------------------------------------------------------------------
+
+def request_params(body: bytes | str) -> dict[str, list[str]]:
+    """The arguments of a POST body or a query string."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return parse_qs(text, keep_blank_values=True)
+
 
 def parse_datestamp(value: str, name: str) -> tuple[str, bool]:
     """A from/until argument → (YYYY-MM-DDThh:mm:ssZ bound, day granularity?)."""

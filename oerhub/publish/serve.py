@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from oerhub.errors import OerhubError
+from oerhub.publish.site_guard import INTERNAL_TABLES
 
 DATABASE_NAME = "oerhub"
 DEFAULT_METADATA = Path("config/metadata.yaml")
@@ -34,8 +35,6 @@ DEFAULT_PORT = 8001
 # templates are built on (created by oerhub.store).
 REQUIRED_VIEW = "resources"
 # Kept out of the published snapshot: they hold the harvester's bookkeeping, not the catalogue.
-INTERNAL_TABLES = ("raw_records", "harvest_state", "pending_deletions", "web_pages",
-                   "record_keys", "enrich_marks")
 # Datasette plugins the site needs (import names; pinned in pyproject.toml).
 REQUIRED_PLUGINS = {
     "datasette_dashboards": "datasette-dashboards",     # the coverage dashboard and its map
@@ -142,8 +141,15 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
+    from oerhub.publish import site_guard  # (imports datasette: only when a site is made)
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
+    site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    try:
+        site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
+                                or {})
+    except ValueError as exc:
+        raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(
         files=[],
         metadata=site.metadata,

@@ -72,7 +72,7 @@ def page_limit(source: Source, pages: int) -> None:
 class RepeatWatch:
     """Notices a list that keeps answering records it already gave under fresh tokens.
 
-    Identifiers are remembered by hash (8 bytes each, not the text), for one list."""
+    Identifiers are remembered by their hash (an int each, not the text), for one list."""
 
     def __init__(self, limit: int = MAX_REPEATED_PAGES) -> None:
         self.limit = limit

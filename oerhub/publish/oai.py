@@ -78,6 +78,7 @@ from oerhub.publish.oai_queries import (
     query_rows,
     source_origins,
 )
+from oerhub.publish.site_guard import trusted
 
 PLUGIN_NAME = "oerhub-oai"
 DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
@@ -396,8 +397,10 @@ def answer_moment(conn: sqlite3.Connection, now: str) -> str:
     cutoff = (datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ") - OPEN_WRITE_MAX_AGE).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
     try:
-        oldest = conn.execute("SELECT MIN(started_at) FROM open_writes WHERE started_at >= ?",
-                              (cutoff,)).fetchone()[0]
+        with trusted():  # open_writes is internal: visitors' SQL reads it as NULL
+            oldest = conn.execute(
+                "SELECT MIN(started_at) FROM open_writes WHERE started_at >= ?",
+                (cutoff,)).fetchone()[0]
     except sqlite3.OperationalError:  # a catalogue older than schema 8 has no such table
         return now
     return min(now, oldest) if oldest else now

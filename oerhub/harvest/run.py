@@ -3,7 +3,7 @@
 Sources run in a bounded pool of threads, each with its own catalogue connection; a shared
 `HostGate` keeps one request at a time per host. Each batch a harvester yields is normalised
 (by the harvest's worker processes when the harvester reads its pages there: oerhub/workers.py)
-and handed to the source's writer thread, which stores batches in order, each with its
+and handed to the source's writer (writer.py), which stores batches in order, each with its
 checkpoint in one transaction, while the next one is read. A failing source is recorded and
 the others go on.
 """
@@ -15,9 +15,8 @@ import sqlite3
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,7 +27,6 @@ from oerhub.catalogue import BatchCounts, Catalogue
 from oerhub.catalogue.base import writable
 from oerhub.enrich import OWN_COMMAND, enrich
 from oerhub.errors import (
-    BatchNotStored,
     CatalogueError,
     ConfigError,
     HarvestIncomplete,
@@ -37,9 +35,10 @@ from oerhub.errors import (
 )
 from oerhub.harvest.lock import harvest_lock
 from oerhub.harvest.progress import Progress
+from oerhub.harvest.writer import BatchWriter
 from oerhub.http import HostGate, HttpClient
 from oerhub.limits import limit_client, with_budget
-from oerhub.models import Batch, RunProgress
+from oerhub.models import RunProgress
 from oerhub.normalize import normalised, normalize_batch
 from oerhub.registry import WEB_DEFAULT_DELAY, Config, Settings, Source
 from oerhub.stopping import Stop, stop_on_signals
@@ -168,28 +167,6 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     started = time.monotonic()
     progress.started(source.id, f"{mode} harvest of {source.url}"
                      + (f" from {state.since}" if state.since and not full else ""))
-    # Batches are stored by one writer thread, in order, while this thread reads and normalises
-    # the next ones (SQLite works without holding the GIL); at most STORE_AHEAD wait their turn.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source.id}-store")
-    stored: deque[Future[BatchCounts]] = deque()
-    broken = threading.Event()  # set by the first batch that fails to store
-
-    def store(batch: Batch, run: RunProgress) -> BatchCounts:
-        """Store one batch unless an earlier one failed: a batch after a failed one carries a
-        checkpoint past the failed page, and storing it would skip that page for good."""
-        if broken.is_set():
-            raise BatchNotStored("not stored: an earlier batch of this run failed to store")
-        try:
-            return catalogue.store_batch(run, batch)
-        except (sqlite3.Error, OSError) as exc:  # a full disk, an I/O error: said plainly
-            broken.set()
-            raise BatchNotStored(
-                f"a batch of {len(batch.records):,} records could not be stored ({exc}); "
-                "nothing of it was kept, and the next run fetches it again") from None
-        except BaseException:
-            broken.set()
-            raise
-
     def tally(counts: BatchCounts) -> None:
         result.new += counts.new
         result.updated += counts.updated
@@ -197,54 +174,37 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
         result.unchanged += counts.unchanged
         progress.batch(source.id, result.received, client.requests_made)
 
-    def settle(limit: int = 0) -> Exception | None:
-        """Wait until at most `limit` batches are still being stored; the first error."""
-        error: Exception | None = None
-        while len(stored) > limit:
-            try:
-                counts = stored[0].result()
-            except Exception as exc:  # handed to the caller
-                error = error or exc
-            else:
-                tally(counts)
-            stored.popleft()
-        return error
-
+    writer = BatchWriter(catalogue, source.id, tally, ahead=STORE_AHEAD)
     try:
         for batch in harvester.harvest(state, full=full):
-            normalised(batch, source.country)
-            failure = settle(STORE_AHEAD - 1)
-            if failure is not None:
-                raise failure
-            stored.append(writer.submit(store, batch, RunProgress(
-                run_id, source.id, client.requests_made, client.bytes_received)))
+            writer.submit(normalised(batch, source.country), RunProgress(
+                run_id, source.id, client.requests_made, client.bytes_received))
             if stop is not None:
                 stop.check()
-        failure = settle()
+        failure = writer.settle()
         if failure is not None:
             raise failure
         result.status = "ok"
     except HarvestIncomplete as exc:
-        settle()
+        writer.settle()
         result.status, result.error = "incomplete", str(exc)
     except OerhubError as exc:
-        settle()
+        writer.settle()
         result.status, result.error = "failed", str(exc)
     except KeyboardInterrupt:
-        settle()
+        writer.settle()
         result.status, result.error = "incomplete", "interrupted (Ctrl-C); the next run resumes"
         _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
         raise
     except Exception as exc:  # a bug: keep the other sources going, say what happened
-        settle()
+        writer.settle()
         result.status = "failed"
         # harvest_runs is public: the traceback goes to stderr, and only when asked for
         result.error = f"internal error (please report it): {type(exc).__name__}: {exc}"
         if os.environ.get("OERHUB_DEBUG"):
             traceback.print_exc()
     finally:
-        settle()
-        writer.shutdown(wait=True)
+        writer.close()
         client.close()
     _finish(catalogue, result, harvester, client, started, settings, accept_deletions)
     progress.finished(result)

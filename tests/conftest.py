@@ -103,18 +103,25 @@ def run_oerhub_process(tmp_path: Path) -> Callable[..., subprocess.CompletedProc
     return run
 
 
-@pytest.fixture
-def oai_server() -> Iterator[Callable[..., OaiTestServer]]:
-    """Start OaiTestServers for sample repositories; all are stopped after the test."""
-    started: list[OaiTestServer] = []
+def stopping(make: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """The body of a fixture handing a test servers: `make(...)` starts one, and every one it
+    started is stopped after the test (`yield from stopping(Server)`)."""
+    started: list[Any] = []
 
-    def start(*repositories: SampleRepository, batch_size: int = 100) -> OaiTestServer:
-        server = OaiTestServer(repositories, batch_size=batch_size).start()
-        started.append(server)
-        return server
+    def start(*args: Any, **kwargs: Any) -> Any:
+        started.append(make(*args, **kwargs))
+        return started[-1]
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def oai_server() -> Iterator[Callable[..., OaiTestServer]]:
+    """Start OaiTestServers for sample repositories; all are stopped after the test."""
+    def make(*repositories: SampleRepository, batch_size: int = 100) -> OaiTestServer:
+        return OaiTestServer(repositories, batch_size=batch_size).start()
+    yield from stopping(make)
 
 
 class StaticServer:
@@ -138,15 +145,7 @@ class StaticServer:
 
 @pytest.fixture
 def static_server() -> Iterator[Callable[..., StaticServer]]:
-    started: list[StaticServer] = []
-
-    def start(respond: Callable[[str], tuple[int, dict[str, str], bytes]]) -> StaticServer:
-        server = StaticServer(respond)
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
+    yield from stopping(StaticServer)
 
 
 def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, source_toml
+from conftest import query, source_toml, stopping
 from loopback import LoopbackServer, send
 from quirk_server import QuirkServer, Rec
 
@@ -51,15 +51,9 @@ OAI_BOMB_MB = 256  # what the OAI bomb inflates to (from 256 kB): far above the 
 @pytest.fixture
 def servers() -> Iterator[Callable[..., Any]]:
     """Start QuirkServers (or LoopbackServers with `handle=`); all stopped after the test."""
-    started: list[Any] = []
-
-    def start(*args: Any, handle: Any = None, **kwargs: Any) -> Any:
-        server = LoopbackServer(handle, **kwargs) if handle else QuirkServer(*args, **kwargs)
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
+    def make(*args: Any, handle: Any = None, **kwargs: Any) -> Any:
+        return LoopbackServer(handle, **kwargs) if handle else QuirkServer(*args, **kwargs)
+    yield from stopping(make)
 
 
 def settings(**values: Any) -> str:

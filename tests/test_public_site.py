@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT, SiteClient, query, source_toml
+from conftest import PROJECT, SiteClient, query, source_toml, stopping
 from loopback import LoopbackServer, send
 
 from oerhub.catalogue import Catalogue
@@ -299,14 +299,7 @@ class Admin:
 
 @pytest.fixture
 def servers() -> Iterator[Callable[..., Admin]]:
-    started: list[Admin] = []
-
-    def start(*args: Any, **kwargs: Any) -> Admin:
-        started.append(Admin(*args, **kwargs))
-        return started[-1]
-    yield start
-    for server in started:
-        server.stop()
+    yield from stopping(Admin)
 
 
 def checks(db: Path) -> dict[str, tuple[Any, ...]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import oerhub_in_process, query, source_toml
+from conftest import oerhub_in_process, query, source_toml, stopping
 from quirk_server import DAY, SECONDS, QuirkServer, Rec, Request, identifiers_in, replace_token
 
 CONTACT = "mailto:tests@example.org"
@@ -55,15 +55,7 @@ UKRAINIAN = [
 @pytest.fixture
 def quirk_server() -> Iterator[Callable[..., QuirkServer]]:
     """Start QuirkServers; all are stopped after the test."""
-    started: list[QuirkServer] = []
-
-    def start(*args: Any, **kwargs: Any) -> QuirkServer:
-        server = QuirkServer(*args, **kwargs)
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
+    yield from stopping(QuirkServer)
 
 
 def settings(**values: Any) -> str:

@@ -213,6 +213,9 @@ ERRORS = {  # name: (query, code)
                                  "cannotDisseminateFormat"),
     "unknown identifier": ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:oerhub:ua:nope",
                            "idDoesNotExist"),
+    "unknown awkward identifier": (urlencode({
+        "verb": "GetRecord", "metadataPrefix": "lom",
+        "identifier": oai_identifier("s", "é\u0301 <&>\"' a:b::c?d#e 100%")}), "idDoesNotExist"),
     "foreign identifier": ("verb=ListMetadataFormats&identifier=oai:other.org:1",
                            "idDoesNotExist"),
     "empty set": ("verb=ListRecords&metadataPrefix=oai_dc&set=country:TJ", "noRecordsMatch"),

@@ -99,6 +99,15 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                     frozenset({"from", "until", "set", "resumptionToken"})),
 }
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The syntax OAI-PMH.xsd gives the arguments echoed in <request> (from and until are parsed
+# by parse_datestamp). A value outside it is badArgument, whose <request> carries no
+# attributes: echoed, "oai dc" would make the whole answer invalid. Identifiers are URIs
+# (IRIs: non-ASCII letters pass), without fragments, as ours are.
+_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9\-._~:/?@!$&'()*+,;="
+                  "\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff])+")
+ARGUMENT_SYNTAX = {"metadataPrefix": (_PREFIX, "a metadataPrefix"),
+                   "identifier": (_URI, "a URI"), "set": (SET_SPEC, "a setSpec")}
 
 
 
@@ -241,6 +250,10 @@ class Repository:
             if len(values) != 1:
                 raise OaiError("badArgument", f"Repeated argument {key!r}")
         args = {key: values[0] for key, values in params.items()}
+        for key, value in args.items():
+            if key in ARGUMENT_SYNTAX and not ARGUMENT_SYNTAX[key][0].fullmatch(value):
+                raise OaiError("badArgument", f"{key}={value!r} is not "
+                               f"{ARGUMENT_SYNTAX[key][1]}")
         if "resumptionToken" in args:
             if len(args) != 2:
                 raise OaiError("badArgument", "resumptionToken is an exclusive argument")
@@ -350,9 +363,7 @@ class Repository:
             raise OaiError("badArgument", "from and until must have the same granularity")
         if since and until and since > until:
             raise OaiError("badArgument", "from is later than until")
-        set_spec = args.get("set")
-        if set_spec is not None and not SET_SPEC.fullmatch(set_spec):
-            raise OaiError("badArgument", f"set={set_spec!r} is not a setSpec")
+        set_spec = args.get("set")  # its syntax was checked with the other arguments'
         if self.as_of < _now() and (until is None or until > self.as_of):
             until = self.as_of  # a write is open: the list is complete up to its start only
         order = "stamp" if (since or until) and has_stamp_index(conn) else "id"

@@ -27,6 +27,7 @@ from oerhub.catalogue import Catalogue
 from oerhub.models import Batch, RawRecord, Record, RunProgress
 from oerhub.normalize.dates import utc_now
 from oerhub.publish.oai_formats import lom, oai_identifier
+from oerhub.publish.oai_queries import ListQuery
 from oerhub.registry import Config, load_config
 
 SCHEMAS = SHARED / "schemas" / "all.xsd"
@@ -339,22 +340,28 @@ def wait_past(stamp: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["by id", "by last_changed"])
 @pytest.mark.parametrize("changed", [4, 2], ids=["the rest changed", "part of the rest"])
 def test_a_list_changed_between_pages_keeps_its_pages_valid(
-        tmp_path: Path, schema: etree.XMLSchema, changed: int) -> None:
+        tmp_path: Path, schema: etree.XMLSchema, changed: int, indexed: bool) -> None:
     """A harvester lists until=T; meanwhile the records it has not reached yet change, so
-    they leave the list. Its next page must still hold a record, and the count end honest."""
+    they leave the list. Its next page must still hold a record, and the count end honest.
+    (With an index leading with last_changed, from/until pages go by (last_changed, id).)"""
     records = [Record("ua", f"oai:ua:{n}", "2024-01-01", title=f"Record {n}", country="UA",
                       url=f"https://ua.example.org/{n}") for n in range(7)]
     db = new_catalogue(tmp_path, records)
     with Catalogue(db) as catalogue:
         stamp = catalogue.conn.execute("SELECT MAX(last_changed) FROM records").fetchone()[0]
+        if indexed:
+            catalogue.conn.execute("CREATE INDEX records_stamp ON records(last_changed)")
     served = site(db, {"page_size": PAGE_SIZE, "admin_email": ADMIN})
     try:
         first = valid(schema, ask(served, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc",
                                            "until": stamp}).content)
         token = first[2].find(f"{OAI}resumptionToken")
         assert token.get("completeListSize") == "7" and token.text
+        assert ListQuery.from_token("ListIdentifiers", token.text).order == (
+            "stamp" if indexed else "id")
         wait_past(stamp)
         store(db, [replace(r, title=f"{r.title}, revised", datestamp="2024-06-01")
                    for r in records[7 - changed:]])

@@ -74,6 +74,7 @@ from oerhub.publish.oai_queries import (
     earliest_datestamp,
     fetch_page,
     has_stamp_index,
+    last_sent,
     list_sets,
     query_rows,
     source_origins,
@@ -326,27 +327,27 @@ class Repository:
         records = verb == "ListRecords"
         rows = fetch_page(conn, query, self.page_size + 1, records)
         more = len(rows) > self.page_size
-        rows = rows[:self.page_size]
-        if not rows and query.cursor == 0:
+        rows, cursor = rows[:self.page_size], query.cursor
+        if not rows and cursor:  # the rest of the list changed away since the last page
+            rows, cursor = last_sent(conn, query, records), cursor - 1
+        if not rows:
             raise OaiError("noRecordsMatch", "No record matches these arguments")
         node = etree.Element(f"{{{NS_OAI}}}{verb}")
         sources = source_origins(conn) if records else {}
         for row in rows:
             node.append(self._record(row, query.prefix, sources) if records
                         else header(row))
-        if more or query.cursor:
-            complete = query.complete
-            if complete is None:
-                complete = count_matches(conn, query)
+        if more or cursor:
             token = child(node, "resumptionToken")
+            complete = list_size(conn, query, cursor + len(rows), more)
             token.set("completeListSize", str(complete))
-            token.set("cursor", str(query.cursor))
+            token.set("cursor", str(cursor))
             if more:
                 last = rows[-1]
                 token.text = ListQuery(
                     verb, query.prefix, query.since, query.until, query.set_spec, query.order,
                     last["last_changed"] if query.order == "stamp" else None, int(last["id"]),
-                    query.cursor + len(rows), complete).token()
+                    cursor + len(rows), complete).token()
         return node
 
     def _new_query(self, conn: sqlite3.Connection, args: dict[str, str], verb: str) -> ListQuery:
@@ -396,6 +397,18 @@ class Repository:
         if about is not None:
             child(node, "about").append(about)
         return node
+
+
+def list_size(conn: sqlite3.Connection, query: ListQuery, sent: int, more: bool) -> int:
+    """completeListSize, honest as far as we can know without counting on every page.
+
+    Counted once, on the first page that needs a token, and carried in the tokens; records
+    that change between pages can make that count wrong, so it is never less than what was
+    sent plus one while there is more, and on the last page it is what the list turned out."""
+    if not more:
+        return sent
+    counted = query.complete if query.complete is not None else count_matches(conn, query)
+    return max(counted, sent + 1)
 
 
 def answer_moment(conn: sqlite3.Connection, now: str) -> str:

@@ -416,3 +416,14 @@ def test_without_an_address_oai_is_off_and_says_why(catalogue: Path, tmp_path: P
                 assert "admin_email" in response.text and "@" not in response.text
         finally:
             served.close()
+
+
+def test_an_admin_email_that_is_no_address_is_refused(catalogue: Path, tmp_path: Path) -> None:
+    from oerhub.errors import ConfigError, OerhubError
+
+    with pytest.raises(ConfigError, match="site.admin_email.*e-mail address"):
+        load_config(registry(tmp_path, '[site]\nadmin_email = "nobody"\n'))
+    with pytest.raises(ConfigError, match="site.colour"):
+        load_config(registry(tmp_path, '[site]\ncolour = "blue"\n'))
+    with pytest.raises(OerhubError, match="admin_email: 'root' is not an e-mail address"):
+        site(catalogue, {"admin_email": "root"})

@@ -30,8 +30,11 @@ Pages are read by keyset: by id (a rowid range, fast on millions of records), or
 request has from/until, so an incremental harvest reads only what changed. Reads only: the
 Datasette connection is read-only.
 
-Configured, optionally, in the site's metadata.yaml: `plugins: {oerhub-oai: {admin_email: …,
-repository_name: …, page_size: 100}}`.
+Configured in the site's metadata.yaml: `plugins: {oerhub-oai: {admin_email: …,
+repository_name: …, page_size: 100}}`. Identify must name an administrator: `admin_email`
+there, else the registry's `[site] admin_email`, else its `[harvest] contact` when that is a
+mailto: (choose_admin_email). With none, /oai answers 503 saying what to set rather than
+publish a made-up address; `oerhub serve` warns at start.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import parse_qs, unquote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
@@ -80,13 +83,22 @@ from oerhub.publish.oai_queries import (
     source_origins,
 )
 
+if TYPE_CHECKING:
+    from oerhub.registry import Config
+
 PLUGIN_NAME = "oerhub-oai"
 DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
 PATH = "/oai"
 PAGE_SIZE = 100  # records (or headers) per response; plugin config `page_size` overrides it
 # A write open longer than this was left by a killed harvest: /oai no longer waits for it.
 OPEN_WRITE_MAX_AGE = timedelta(minutes=15)
-DEFAULT_ADMIN_EMAIL = "oerhub@example.org"  # plugin config `admin_email` should say who runs it
+# adminEmail as OAI-PMH.xsd's emailType has it (oerhub.registry checks [site] admin_email so)
+EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
+NOT_CONFIGURED = (
+    "This OAI-PMH repository is closed until its operator names an administrator, whose "
+    "address Identify must give. Set one of: admin_email under plugins: oerhub-oai: in the "
+    "site's metadata.yaml; admin_email in the [site] table of the sources registry; a mailto: "
+    "[harvest] contact in the registry (then run oerhub serve with that registry).\n")
 
 # verb: (required arguments, optional arguments); resumptionToken is exclusive.
 VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -145,17 +157,59 @@ async def oai_view(request: Request, datasette: Any) -> Response:
         return Response.text("Forbidden: the catalogue is not public here", status=403)
     # The body (capped by oerhub/publish/site_guard.py) is parsed in the SQL thread, off the
     # event loop.
+    config = datasette.plugin_config(PLUGIN_NAME) or {}
+    admin_email = config.get("admin_email")
+    if not isinstance(admin_email, str) or not EMAIL.fullmatch(admin_email):
+        return Response.text(NOT_CONFIGURED, status=503)
     body = await request.post_body() if request.method == "POST" else request.query_string
     base_url = datasette.absolute_url(request, datasette.urls.path(PATH))
-    config = datasette.plugin_config(PLUGIN_NAME) or {}
     repository = Repository(
         name=str(config.get("repository_name") or datasette.metadata("title") or "oerhub"),
-        base_url=base_url,
-        admin_email=str(config.get("admin_email") or DEFAULT_ADMIN_EMAIL),
+        base_url=base_url, admin_email=admin_email,
         page_size=int(config.get("page_size") or PAGE_SIZE))
     db = datasette.get_database(DATABASE_NAME)
     xml = await db.execute_fn(lambda conn: repository.respond(conn, request_params(body)))
     return Response(xml, content_type="text/xml; charset=utf-8")
+
+
+# --- who runs it ------------------------------------------------------------------------------
+
+def choose_admin_email(plugin_config: Mapping[str, Any], registry: Config | None) -> str | None:
+    """Identify's adminEmail: the plugin's `admin_email`, else the registry's `[site]
+    admin_email`, else its `[harvest] contact` when that is a mailto: address; else None
+    (then /oai stays closed: a careful operator would rather not publish a made-up address).
+
+    A plugin `admin_email` that is not an address is an error (ValueError), not skipped.
+    """
+    configured = plugin_config.get("admin_email")
+    if configured is not None:
+        if not isinstance(configured, str) or not EMAIL.fullmatch(configured):
+            raise ValueError(f"plugins: {PLUGIN_NAME}: admin_email: {configured!r} is not an "
+                             "e-mail address")
+        return configured
+    if registry is None:
+        return None
+    if registry.site.admin_email:
+        return registry.site.admin_email
+    contact = registry.settings.contact
+    if contact.lower().startswith("mailto:"):
+        address = unquote(urlsplit(contact).path).split(",")[0].strip()
+        if EMAIL.fullmatch(address):
+            return address
+    return None
+
+
+def with_admin_email(metadata: Mapping[str, Any], registry: Config | None) -> dict[str, Any]:
+    """The site's metadata with the chosen adminEmail in this plugin's configuration."""
+    plugins = dict(metadata.get("plugins") or {})
+    config = dict(plugins.get(PLUGIN_NAME) or {})
+    address = choose_admin_email(config, registry)
+    if address is None:
+        config.pop("admin_email", None)
+    else:
+        config["admin_email"] = address
+    plugins[PLUGIN_NAME] = config
+    return {**metadata, "plugins": plugins}
 
 
 # --- requests and tokens ---------------------------------------------------------------------
@@ -212,7 +266,7 @@ class Repository:
 
     name: str
     base_url: str
-    admin_email: str = DEFAULT_ADMIN_EMAIL
+    admin_email: str
     page_size: int = PAGE_SIZE
     as_of: str = ""  # the responseDate of the answer being made (see answer_moment)
 

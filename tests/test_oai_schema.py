@@ -177,7 +177,9 @@ ANSWERS = {
                               "identifier": ours(MARKUP)},
     "ListRecords of a set": "verb=ListRecords&metadataPrefix=lom&set=source:ua",
 }
-ERRORS = {  # name: (query, code)
+# name: (query, code). noSetHierarchy is answered by an empty catalogue only (below);
+# noMetadataFormats never: every item, deleted ones too, is offered in both formats.
+ERRORS = {
     "no verb": ("", "badVerb"),
     "unknown verb": ("verb=Harvest", "badVerb"),
     "repeated verb": ("verb=Identify&verb=Identify", "badVerb"),

@@ -81,6 +81,8 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "max_minutes": ((int, float), "the longest one run of a source may take, in minutes"),
 }
 WINDOWS = ("year", "month", "day", "none")
+# OAI-PMH.xsd's emailType: what /oai's Identify may give as adminEmail.
+EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,18 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """What the published site says about who runs it ([site] table)."""
+
+    admin_email: str | None = None  # /oai's adminEmail (oerhub/publish/oai.py says the order)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     sources: tuple[Source, ...]
     settings: Settings = field(default_factory=Settings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     def get(self, source_id: str) -> Source:
         for source in self.sources:
@@ -202,11 +212,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Check an already-parsed registry (split out so tests can feed dicts)."""
-    unknown = set(data) - {"sources", "harvest"}
+    unknown = set(data) - {"sources", "harvest", "site"}
     if unknown:
         raise ConfigError(f"unknown top-level key(s) {sorted(unknown)}; expected [[sources]] "
-                          "and an optional [harvest] table", path=str(path))
+                          "and optional [harvest] and [site] tables", path=str(path))
     settings = _parse_settings(data.get("harvest", {}), path)
+    site = _parse_site(data.get("site", {}), path)
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError("'sources' must be an array of tables ([[sources]])", path=str(path))
@@ -219,7 +230,20 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
                               f"#{seen[source.id]}", path=str(path), source=source.id, field="id")
         seen[source.id] = index
         sources.append(source)
-    return Config(path=path, sources=tuple(sources), settings=settings)
+    return Config(path=path, sources=tuple(sources), settings=settings, site=site)
+
+
+def _parse_site(raw: Any, path: Path) -> SiteSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError("[site] must be a table", path=str(path))
+    for key, value in raw.items():
+        if key != "admin_email":
+            raise ConfigError("unknown setting (known: admin_email)", path=str(path),
+                              field=f"site.{key}")
+        if not isinstance(value, str) or not EMAIL.fullmatch(value):
+            raise ConfigError(f"must be an e-mail address, not {value!r}", path=str(path),
+                              field=f"site.{key}")
+    return SiteSettings(**raw)
 
 
 def _parse_settings(raw: Any, path: Path) -> Settings:

@@ -169,7 +169,8 @@ def latest_run(db: Path) -> dict[str, Any]:
 
 class SiteClient:
     """Datasette's in-process client on one event loop, for plain (sync) tests; `serving(db)`
-    gives the site `oerhub serve` runs on that catalogue."""
+    gives the site `oerhub serve` runs on that catalogue, with the registry beside it (if
+    any) as `--config`: it names /oai's administrator."""
 
     def __init__(self, ds: Any) -> None:
         self.ds = ds
@@ -178,8 +179,11 @@ class SiteClient:
     @classmethod
     def serving(cls, db: Path) -> Any:
         from oerhub.publish.serve import load_site, make_datasette
+        from oerhub.registry import load_config
 
-        return cls(make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml")))
+        beside = Path(db).parent / "sources.toml"
+        registry = load_config(beside) if beside.is_file() else None
+        return cls(make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml"), registry))
 
     def get(self, path: str) -> Any:
         return self.loop.run_until_complete(self.ds.client.get(path))

@@ -6,8 +6,9 @@ served by `oerhub serve` on a free port, with 10 records a page. Sickle, an inde
 harvests it; so does oerhub itself, into a second catalogue over oai_dc and a third over LOM,
 which must equal the first field by field. Then the upstream repositories change, the first
 catalogue is harvested again, and an incremental harvest of /oai must bring exactly the changes.
-No XSD of OAI-PMH is available offline, so every response's structure is checked by hand
-against the OAI-PMH 2.0 schema's rules (`check_response`).
+Every response's structure is also checked by hand against the OAI-PMH 2.0 schema's rules
+(`check_response`); tests/test_oai_schema.py validates every kind against the schemas
+themselves (../shared/schemas/all.xsd).
 """
 
 from __future__ import annotations
@@ -597,7 +598,7 @@ def test_empty_catalogue_has_no_set_hierarchy(tmp_path: Path) -> None:
     with Catalogue(tmp_path / "empty.db"):
         pass
     conn = sqlite3.connect(f"file:{tmp_path / 'empty.db'}?mode=ro", uri=True)
-    repository = Repository("empty", "http://127.0.0.1/oai")
+    repository = Repository("empty", "http://127.0.0.1/oai", "hub@example.org")
     try:
         for verb, code in (("ListSets", "noSetHierarchy"), ("ListRecords", "noRecordsMatch")):
             body = repository.respond(conn, {"verb": [verb], "metadataPrefix": ["oai_dc"]}
@@ -678,7 +679,7 @@ def test_pages_follow_an_index_and_never_sort(hub: Hub, tmp_path: Path) -> None:
 
     # With the index, from= pages go by (last_changed, id) and still list each record once.
     conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    repository = Repository("copy", "http://127.0.0.1/oai", page_size=4)
+    repository = Repository("copy", "http://127.0.0.1/oai", "hub@example.org", page_size=4)
     first_stamp = min(r["last_changed"] for r in hub.served_final.values())
     seen: list[str] = []
     params: dict[str, list[str]] = {"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_dc"],

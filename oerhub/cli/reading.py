@@ -3,6 +3,7 @@ publish."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from oerhub.cli.options import (
     site_option,
 )
 from oerhub.errors import OerhubError
-from oerhub.registry import load_config
+from oerhub.registry import config_path, load_config
 
 
 @click.group()
@@ -189,8 +190,11 @@ def languages_detect(everything: bool, source_id: str | None, quiet: bool,
 @db_option
 @site_option
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Sources registry to show (names, countries, coordinates); default: the "
-                   "registry of the last harvest.")
+              help="Sources registry to show (names, countries, coordinates) and to name /oai's "
+                   "administrator ([site] admin_email, or a mailto: [harvest] contact); "
+                   "default: the registry of the last harvest for the sources; for the "
+                   "administrator $OERHUB_CONFIG, else sources.toml beside the catalogue, "
+                   "else config/sources.toml.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
@@ -210,10 +214,19 @@ def serve(db_file: str | None, site_file: str | None, host: str, port: int,
     from oerhub.publish.serve import load_site
     from oerhub.publish.serve import serve as run_serve
 
+    registry = None
     if config_file:  # show the registry as it is now, not as the last harvest saw it
+        registry = load_config(config_file)
         with Catalogue(existing_db(db_file)) as catalogue:
-            catalogue.sync_sources(load_config(config_file))
-    run_serve(existing_db(db_file), load_site(site_file), host=host, port=port, echo=click.echo)
+            catalogue.sync_sources(registry)
+    else:  # the harvest's registry names /oai's administrator ([site]): $OERHUB_CONFIG, the
+        # registry beside the catalogue (as `oerhub demo` leaves it), config/sources.toml
+        beside = existing_db(db_file).parent / "sources.toml"
+        chosen = (config_path() if os.environ.get("OERHUB_CONFIG") or not beside.is_file()
+                  else beside)
+        registry = load_config(chosen) if chosen.is_file() else None
+    run_serve(existing_db(db_file), load_site(site_file), host=host, port=port, echo=click.echo,
+              registry=registry)
 
 
 @click.command()

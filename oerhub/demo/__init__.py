@@ -22,7 +22,9 @@ def write_demo_config(path: Path, server: OaiTestServer, site: SampleSite | None
     """A registry for the sample repositories and portals, in config/sources.toml's format."""
     lines = ["# Written by `oerhub demo`: the sample repositories and portals it serves on "
              "127.0.0.1.", "[harvest]", 'contact = "https://github.com/oerhub/oerhub"',
-             "timeout = 10", "retries = 1", "backoff = 0.5", ""]
+             "timeout = 10", "retries = 1", "backoff = 0.5", "",
+             "[site]  # /oai names who runs it; the demo answers on 127.0.0.1 only",
+             'admin_email = "demo@oerhub.invalid"', ""]
     for spec in DEMO_REPOSITORIES:
         lines += ["[[sources]]", f'id = "{spec["id"]}"', f'name = "{spec["name"]}"',
                   f'country = "{spec["country"]}"', 'protocol = "oai-pmh"',

@@ -30,8 +30,11 @@ Pages are read by keyset: by id (a rowid range, fast on millions of records), or
 request has from/until, so an incremental harvest reads only what changed. Reads only: the
 Datasette connection is read-only.
 
-Configured, optionally, in the site's metadata.yaml: `plugins: {oerhub-oai: {admin_email: …,
-repository_name: …, page_size: 100}}`.
+Configured in the site's metadata.yaml: `plugins: {oerhub-oai: {admin_email: …,
+repository_name: …, page_size: 100}}`. Identify must name an administrator: `admin_email`
+there, else the registry's `[site] admin_email`, else its `[harvest] contact` when that is a
+mailto: (choose_admin_email). With none, /oai answers 503 saying what to set rather than
+publish a made-up address; `oerhub serve` warns at start.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import parse_qs, unquote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
@@ -74,11 +77,15 @@ from oerhub.publish.oai_queries import (
     earliest_datestamp,
     fetch_page,
     has_stamp_index,
+    last_sent,
     list_sets,
     query_rows,
     source_origins,
 )
 from oerhub.publish.site_guard import trusted
+
+if TYPE_CHECKING:
+    from oerhub.registry import Config
 
 PLUGIN_NAME = "oerhub-oai"
 DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
@@ -86,7 +93,13 @@ PATH = "/oai"
 PAGE_SIZE = 100  # records (or headers) per response; plugin config `page_size` overrides it
 # A write open longer than this was left by a killed harvest: /oai no longer waits for it.
 OPEN_WRITE_MAX_AGE = timedelta(minutes=15)
-DEFAULT_ADMIN_EMAIL = "oerhub@example.org"  # plugin config `admin_email` should say who runs it
+# adminEmail as OAI-PMH.xsd's emailType has it (oerhub.registry checks [site] admin_email so)
+EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
+NOT_CONFIGURED = (
+    "This OAI-PMH repository is closed until its operator names an administrator, whose "
+    "address Identify must give. Set one of: admin_email under plugins: oerhub-oai: in the "
+    "site's metadata.yaml; admin_email in the [site] table of the sources registry; a mailto: "
+    "[harvest] contact in the registry (then run oerhub serve with that registry).\n")
 
 # verb: (required arguments, optional arguments); resumptionToken is exclusive.
 VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -100,6 +113,15 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                     frozenset({"from", "until", "set", "resumptionToken"})),
 }
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The syntax OAI-PMH.xsd gives the arguments echoed in <request> (from and until are parsed
+# by parse_datestamp). A value outside it is badArgument, whose <request> carries no
+# attributes: echoed, "oai dc" would make the whole answer invalid. Identifiers are URIs
+# (IRIs: non-ASCII letters pass), without fragments, as ours are.
+_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9\-._~:/?@!$&'()*+,;="
+                  "\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff])+")
+ARGUMENT_SYNTAX = {"metadataPrefix": (_PREFIX, "a metadataPrefix"),
+                   "identifier": (_URI, "a URI"), "set": (SET_SPEC, "a setSpec")}
 
 
 
@@ -136,17 +158,59 @@ async def oai_view(request: Request, datasette: Any) -> Response:
         return Response.text("Forbidden: the catalogue is not public here", status=403)
     # The body (capped by oerhub/publish/site_guard.py) is parsed in the SQL thread, off the
     # event loop.
+    config = datasette.plugin_config(PLUGIN_NAME) or {}
+    admin_email = config.get("admin_email")
+    if not isinstance(admin_email, str) or not EMAIL.fullmatch(admin_email):
+        return Response.text(NOT_CONFIGURED, status=503)
     body = await request.post_body() if request.method == "POST" else request.query_string
     base_url = datasette.absolute_url(request, datasette.urls.path(PATH))
-    config = datasette.plugin_config(PLUGIN_NAME) or {}
     repository = Repository(
         name=str(config.get("repository_name") or datasette.metadata("title") or "oerhub"),
-        base_url=base_url,
-        admin_email=str(config.get("admin_email") or DEFAULT_ADMIN_EMAIL),
+        base_url=base_url, admin_email=admin_email,
         page_size=int(config.get("page_size") or PAGE_SIZE))
     db = datasette.get_database(DATABASE_NAME)
     xml = await db.execute_fn(lambda conn: repository.respond(conn, request_params(body)))
     return Response(xml, content_type="text/xml; charset=utf-8")
+
+
+# --- who runs it ------------------------------------------------------------------------------
+
+def choose_admin_email(plugin_config: Mapping[str, Any], registry: Config | None) -> str | None:
+    """Identify's adminEmail: the plugin's `admin_email`, else the registry's `[site]
+    admin_email`, else its `[harvest] contact` when that is a mailto: address; else None
+    (then /oai stays closed: a careful operator would rather not publish a made-up address).
+
+    A plugin `admin_email` that is not an address is an error (ValueError), not skipped.
+    """
+    configured = plugin_config.get("admin_email")
+    if configured is not None:
+        if not isinstance(configured, str) or not EMAIL.fullmatch(configured):
+            raise ValueError(f"plugins: {PLUGIN_NAME}: admin_email: {configured!r} is not an "
+                             "e-mail address")
+        return configured
+    if registry is None:
+        return None
+    if registry.site.admin_email:
+        return registry.site.admin_email
+    contact = registry.settings.contact
+    if contact.lower().startswith("mailto:"):
+        address = unquote(urlsplit(contact).path).split(",")[0].strip()
+        if EMAIL.fullmatch(address):
+            return address
+    return None
+
+
+def with_admin_email(metadata: Mapping[str, Any], registry: Config | None) -> dict[str, Any]:
+    """The site's metadata with the chosen adminEmail in this plugin's configuration."""
+    plugins = dict(metadata.get("plugins") or {})
+    config = dict(plugins.get(PLUGIN_NAME) or {})
+    address = choose_admin_email(config, registry)
+    if address is None:
+        config.pop("admin_email", None)
+    else:
+        config["admin_email"] = address
+    plugins[PLUGIN_NAME] = config
+    return {**metadata, "plugins": plugins}
 
 
 # --- requests and tokens ---------------------------------------------------------------------
@@ -203,7 +267,7 @@ class Repository:
 
     name: str
     base_url: str
-    admin_email: str = DEFAULT_ADMIN_EMAIL
+    admin_email: str
     page_size: int = PAGE_SIZE
     as_of: str = ""  # the responseDate of the answer being made (see answer_moment)
 
@@ -242,6 +306,10 @@ class Repository:
             if len(values) != 1:
                 raise OaiError("badArgument", f"Repeated argument {key!r}")
         args = {key: values[0] for key, values in params.items()}
+        for key, value in args.items():
+            if key in ARGUMENT_SYNTAX and not ARGUMENT_SYNTAX[key][0].fullmatch(value):
+                raise OaiError("badArgument", f"{key}={value!r} is not "
+                               f"{ARGUMENT_SYNTAX[key][1]}")
         if "resumptionToken" in args:
             if len(args) != 2:
                 raise OaiError("badArgument", "resumptionToken is an exclusive argument")
@@ -314,27 +382,27 @@ class Repository:
         records = verb == "ListRecords"
         rows = fetch_page(conn, query, self.page_size + 1, records)
         more = len(rows) > self.page_size
-        rows = rows[:self.page_size]
-        if not rows and query.cursor == 0:
+        rows, cursor = rows[:self.page_size], query.cursor
+        if not rows and cursor:  # the rest of the list changed away since the last page
+            rows, cursor = last_sent(conn, query, records), cursor - 1
+        if not rows:
             raise OaiError("noRecordsMatch", "No record matches these arguments")
         node = etree.Element(f"{{{NS_OAI}}}{verb}")
         sources = source_origins(conn) if records else {}
         for row in rows:
             node.append(self._record(row, query.prefix, sources) if records
                         else header(row))
-        if more or query.cursor:
-            complete = query.complete
-            if complete is None:
-                complete = count_matches(conn, query)
+        if more or cursor:
             token = child(node, "resumptionToken")
+            complete = list_size(conn, query, cursor + len(rows), more)
             token.set("completeListSize", str(complete))
-            token.set("cursor", str(query.cursor))
+            token.set("cursor", str(cursor))
             if more:
                 last = rows[-1]
                 token.text = ListQuery(
                     verb, query.prefix, query.since, query.until, query.set_spec, query.order,
                     last["last_changed"] if query.order == "stamp" else None, int(last["id"]),
-                    query.cursor + len(rows), complete).token()
+                    cursor + len(rows), complete).token()
         return node
 
     def _new_query(self, conn: sqlite3.Connection, args: dict[str, str], verb: str) -> ListQuery:
@@ -351,9 +419,7 @@ class Repository:
             raise OaiError("badArgument", "from and until must have the same granularity")
         if since and until and since > until:
             raise OaiError("badArgument", "from is later than until")
-        set_spec = args.get("set")
-        if set_spec is not None and not SET_SPEC.fullmatch(set_spec):
-            raise OaiError("badArgument", f"set={set_spec!r} is not a setSpec")
+        set_spec = args.get("set")  # its syntax was checked with the other arguments'
         if self.as_of < _now() and (until is None or until > self.as_of):
             until = self.as_of  # a write is open: the list is complete up to its start only
         order = "stamp" if (since or until) and has_stamp_index(conn) else "id"
@@ -386,6 +452,18 @@ class Repository:
         if about is not None:
             child(node, "about").append(about)
         return node
+
+
+def list_size(conn: sqlite3.Connection, query: ListQuery, sent: int, more: bool) -> int:
+    """completeListSize, honest as far as we can know without counting on every page.
+
+    Counted once, on the first page that needs a token, and carried in the tokens; records
+    that change between pages can make that count wrong, so it is never less than what was
+    sent plus one while there is more, and on the last page it is what the list turned out."""
+    if not more:
+        return sent
+    counted = query.complete if query.complete is not None else count_matches(conn, query)
+    return max(counted, sent + 1)
 
 
 def answer_moment(conn: sqlite3.Connection, now: str) -> str:

@@ -44,6 +44,11 @@ ACCESS_TERMS = {a: f"info:eu-repo/semantics/{a}Access"
 # Characters an oai-identifier's parts may hold as they are; everything else is %XX.
 _ID_SAFE = "-_.!~*'();/?@&=+$,"
 SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
+# LOM's DateTimeString (common/dataTypes.xsd): a time zone only after fractional seconds.
+_LOM_DATETIME = re.compile(
+    r"(\d{4})(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d"
+    r"(\.\d+(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?)?)?)?)?)?")
+_SECONDS_ZONE = re.compile(r"(.*T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -162,6 +167,17 @@ def oai_dc(row: Mapping[str, Any]) -> Any:
     return root
 
 
+def lom_datetime(value: str) -> str | None:
+    """A stored date as LOM's DateTime wants it, or None if it cannot say it.
+
+    The catalogue's "2024-02-01T00:00:00Z" fails lomLoose.xsd, whose pattern allows a zone
+    only after fractional seconds: it goes out as "2024-02-01T00:00:00.0Z", which oerhub's
+    date parser reads back to the same value. A year, month or day goes out as it is.
+    """
+    value = _SECONDS_ZONE.sub(r"\1.0\2", value)
+    return value if _LOM_DATETIME.fullmatch(value) and not value.startswith("0000") else None
+
+
 def _vcard(name: str) -> str:
     return f"BEGIN:VCARD\nVERSION:3.0\nFN:{name.replace(',', chr(92) + ',')}\nEND:VCARD"
 
@@ -200,7 +216,8 @@ def lom(row: Mapping[str, Any]) -> Any:
     contributions = [("author", name) for name in _json_list(row["creators"])]
     if row["publisher"]:
         contributions.append(("publisher", row["publisher"]))
-    if row["date"] and not contributions:
+    date = lom_datetime(row["date"]) if row["date"] else None
+    if date and not contributions:
         contributions.append(("publisher", None))
     if contributions:
         lifecycle = sub(root, "lifeCycle")
@@ -209,8 +226,8 @@ def lom(row: Mapping[str, Any]) -> Any:
             vocabulary(contribute, "role", "LOMv1.0", role)
             if name:
                 sub(contribute, "entity", _vcard(_text(name)))
-            if index == 0 and row["date"]:
-                sub(sub(contribute, "date"), "dateTime", row["date"])
+            if index == 0 and date:
+                sub(sub(contribute, "date"), "dateTime", date)
     if row["url"]:
         sub(sub(root, "technical"), "location", row["url"])
     levels = _json_list(row["education_level"])

@@ -140,6 +140,27 @@ def fetch_page(conn: sqlite3.Connection, query: ListQuery, limit: int,
     return query_rows(conn, sql, params)
 
 
+def last_sent(conn: sqlite3.Connection, query: ListQuery,
+              records: bool) -> list[dict[str, Any]]:
+    """The last record up to the token's key that still matches the query (or none).
+
+    When every record after the key changed away since the last page (out of from/until),
+    the list ends with this one again: an OAI-PMH page must hold a record, and a harvester
+    that gets one twice only stores it again."""
+    terms, params = _filters(query, keyset=False)
+    if query.order == "stamp":
+        terms.append("(last_changed, id) <= (?, ?)")
+        params += [query.after_stamp or "", query.after_id]
+        order = "last_changed DESC, id DESC"
+    else:
+        terms.append("id <= ?")
+        params.append(query.after_id)
+        order = "id DESC"
+    columns = RECORD_COLUMNS if records else LIST_COLUMNS
+    return query_rows(conn, f"SELECT {', '.join(columns)} FROM records WHERE "
+                      f"{' AND '.join(terms)} ORDER BY {order} LIMIT 1", params)
+
+
 def count_matches(conn: sqlite3.Connection, query: ListQuery) -> int:
     """completeListSize, counted once (on the first page that needs a token)."""
     terms, params = _filters(query, keyset=False)

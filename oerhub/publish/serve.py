@@ -21,10 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oerhub.errors import OerhubError
 from oerhub.publish.site_guard import INTERNAL_TABLES
+
+if TYPE_CHECKING:
+    from oerhub.registry import Config
 
 DATABASE_NAME = "oerhub"
 DEFAULT_METADATA = Path("config/metadata.yaml")
@@ -131,10 +134,12 @@ def check_plugins() -> None:
                           "(reinstall oerhub: pip install -e . installs the pinned versions)")
 
 
-def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
+def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | None = None) -> Any:
     """A Datasette instance on the catalogue with the site's configuration (not yet serving).
 
-    The tests use this very instance through `datasette.client`.
+    `registry` (the sources registry) can give /oai its administrator's address (see
+    oerhub.publish.oai.choose_admin_email). The tests use this very instance through
+    `datasette.client`.
     """
     from datasette.app import Datasette
     from datasette.database import Database
@@ -148,11 +153,12 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
     try:
         site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
                                 or {})
+        metadata = oai_endpoint.with_admin_email(site.metadata, registry)
     except ValueError as exc:
         raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(
         files=[],
-        metadata=site.metadata,
+        metadata=metadata,
         settings=site.settings,
         template_dir=str(site.template_dir) if site.template_dir else None,
         plugins_dir=str(site.plugins_dir) if site.plugins_dir else None,
@@ -166,14 +172,20 @@ def make_datasette(db: str | os.PathLike[str], site: Site) -> Any:
 
 
 def serve(db: Path, site: Site, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          echo: Callable[[str], None] = print) -> None:
+          echo: Callable[[str], None] = print, registry: Config | None = None) -> None:
     """Serve the catalogue until Ctrl-C."""
     import uvicorn
 
+    from oerhub.publish.oai import PLUGIN_NAME
+
     check_catalogue(db)
     check_plugins()
-    ds = make_datasette(db, site)
+    ds = make_datasette(db, site, registry)
     echo(f"Serving {db} on http://{host}:{port}/ (Ctrl-C to stop)")
+    if not (ds.plugin_config(PLUGIN_NAME) or {}).get("admin_email"):
+        echo("Warning: /oai is closed (503): no administrator's address for Identify. Set "
+             f"plugins: {PLUGIN_NAME}: admin_email in {site.metadata_file.name}, [site] "
+             "admin_email or a mailto: [harvest] contact in the registry (README: OAI-PMH).")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
 
 

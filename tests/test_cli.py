@@ -163,6 +163,11 @@ def test_demo_serves_harvests_and_explains(tmp_path, run_oerhub):
     assert "/md/ciorne/1" not in {row["url"] for row in query(db, "SELECT url FROM records")}
     assert "Browse it:" in result.stdout and f"oerhub serve --db {db.relative_to(tmp_path)}" \
         in result.stdout
+    # the demo runs what a scheduled run runs: languages are detected after the harvest
+    checked = query(db, "SELECT COUNT(*) AS n FROM records WHERE deleted = 0 "
+                        "AND language_checked IS NOT NULL")[0]["n"]
+    assert checked == 804, checked
+    assert "languages: 804 records checked" in result.stdout
 
 
 def _commands(group: click.Group, prefix: str = "oerhub") -> list[tuple[str, click.Command]]:

@@ -31,6 +31,19 @@ class Runs(CatalogueBase):
             self.db["sources"].upsert_all(
                 [source_row(source, columns) for source in config.sources], pk="id")
 
+    def registry(self) -> Config:
+        """The registry as the catalogue last mirrored it: the sources that were in it at the
+        last harvest (for reports on a catalogue whose registry is not named or not at hand)."""
+        sources = []
+        for row in self.db.query("SELECT * FROM sources WHERE in_config = 1 ORDER BY id"):
+            values = {key: row[key] for key in _SOURCE_FIELDS
+                      if key in row and row[key] is not None}
+            for key in ("sets", "evidence", "languages"):
+                values[key] = tuple(json.loads(values.get(key) or "[]"))
+            values["enabled"] = bool(values.get("enabled", 1))
+            sources.append(Source(**values))
+        return Config(path=self.path, sources=tuple(sources))
+
     # --- runs and state ----------------------------------------------------------------
 
     def state(self, source_id: str, web: bool = False) -> HarvestState:

@@ -18,7 +18,7 @@ from oerhub.cli.options import (
     site_option,
 )
 from oerhub.errors import OerhubError
-from oerhub.registry import config_path, load_config
+from oerhub.registry import Config, config_path, load_config
 
 
 @click.group()
@@ -49,8 +49,8 @@ def report_coverage(country: str | None, fmt: str, config_file: str | None,
     """
     from oerhub.publish.report import coverage_report, render
 
-    config = load_config(config_file)
     with Catalogue(existing_db(db_file)) as catalogue:
+        config = named_registry(config_file) or catalogue.registry()
         click.echo(render(coverage_report(config, catalogue.conn, country), fmt))
 
 
@@ -103,8 +103,8 @@ def report_languages(country: str | None, fmt: str, config_file: str | None,
     from oerhub.publish.language_report import languages_report
     from oerhub.publish.report import render
 
-    config = load_config(config_file)
     with Catalogue(existing_db(db_file)) as catalogue:
+        config = named_registry(config_file) or catalogue.registry()
         click.echo(render(languages_report(config, catalogue.conn, country), fmt))
 
 
@@ -252,3 +252,11 @@ def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
     click.echo(f"{snapshot.path}: {snapshot.resources:,} resources from {snapshot.sources:,} "
                f"sources in {snapshot.countries:,} countries")
     click.echo(f"Serve it: datasette serve {out_dir}   (see {Path(out_dir) / 'README.md'})")
+
+
+def named_registry(config_file: str | None) -> Config | None:
+    """The registry named by --config or $OERHUB_CONFIG; None when none is named (the reports
+    then count the sources the catalogue itself knows, not config/sources.toml's)."""
+    if config_file or os.environ.get("OERHUB_CONFIG"):
+        return load_config(config_file)
+    return None

@@ -14,6 +14,7 @@ from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.sample_site import DEMO_WEB_SOURCES, SampleSite
 from oerhub.demo.samples import DEMO_REPOSITORIES, demo_repositories
+from oerhub.enrich.languages import detect_languages
 from oerhub.harvest.run import harvest
 from oerhub.registry import country_name, load_config
 
@@ -62,12 +63,15 @@ def run_demo(directory: Path, *, serve: bool = False, port: int = 8001,
         results = harvest(config, db_file)
         protocols = {s.id: s.protocol for s in config.sources}
         with Catalogue(db_file) as catalogue:
+            # what a scheduled run does after the harvest (oerhub schedule): detect languages
+            detected = detect_languages(catalogue)
             for r in results:
                 echo(f"  {r.source_id:<16} {protocols[r.source_id]:<9} {r.status:<6} "
                      f"{r.received:>5} records ({r.new} new, {r.deleted} deleted) "
                      f"in {r.requests} requests")
                 for warning in r.warnings:
                     echo(f"      {warning}")
+            echo(f"  languages: {detected.describe()}")
             live = catalogue.count("records", "deleted = 0")
             echo(f"\nCatalogue {db_file}: {live:,} live records "
                  f"({catalogue.count('records', 'deleted = 1')} deleted)")

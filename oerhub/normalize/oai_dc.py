@@ -6,11 +6,11 @@ writes DC as the default namespace still maps. Repeatable fields keep every valu
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from oerhub.models import Record
 from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
+from oerhub.normalize.subjects import split_subjects
 from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 
@@ -21,7 +21,6 @@ NAMESPACES = frozenset({
 _DC = frozenset({"http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"})
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_RESOURCE = f"{{{_RDF}}}resource"
-_SUBJECT_SPLIT = re.compile(r"\s*;\s*")
 
 
 # What each element name means to dc_values, worked out once per name: (local name of a DC or
@@ -90,7 +89,7 @@ def map_into(element: Any, record: Record) -> None:
     record.description = first_clean(get("description", []) + get("abstract", []))
     record.creators = unique(clean_text(v) for v in get("creator", []))
     record.subjects = unique(clean_text(part) for value in get("subject", [])
-                              for part in _SUBJECT_SPLIT.split(value))
+                              for part in split_subjects(value))
     record.publisher = first_clean(get("publisher", []))
     record.date = pick_date(get("issued", []) + get("date", []) + get("created", []))
     record.identifiers = unique(clean_text(v) for v in get("identifier", []))

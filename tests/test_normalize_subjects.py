@@ -28,6 +28,12 @@ SUBJECT_TABLE = [
     ("Neuoftalmologia; Oculoplastica", ["Neuoftalmologia", "Oculoplastica"]),
     ("85.00;85.05;85.08", ["85.00", "85.05", "85.08"]),
     ("Smith, John; Mathematics", ["Smith, John", "Mathematics"]),
+    ("Accountancy, financieel management, bedrijfsfinanciering;",  # EUR DSpace
+     ["Accountancy", "financieel management", "bedrijfsfinanciering"]),
+    # one comma and a single word after it: an inverted heading or a name, kept whole
+    ("Education, Higher", ["Education, Higher"]),
+    ("DIAGNOSIS, DIFFERENTIAL", ["DIAGNOSIS, DIFFERENTIAL"]),
+    ("Иванов, И. И.", ["Иванов, И. И."]),
     # a decimal comma is no separator
     ("5,2 % solution", ["5,2 % solution"]),
     ("ФИЗИКА,5,2", ["ФИЗИКА", "5,2"]),
@@ -41,3 +47,9 @@ SUBJECT_TABLE = [
 @pytest.mark.parametrize(("value", "expected"), SUBJECT_TABLE)
 def test_split_subjects(value: str, expected: list[str]) -> None:
     assert split_subjects(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), SUBJECT_TABLE)
+def test_a_split_subject_stays_whole(value: str, expected: list[str]) -> None:
+    """Published one per dc:subject and harvested back, subjects stay as they were."""
+    assert all(split_subjects(subject) == [subject] for subject in expected)

@@ -41,6 +41,7 @@ FIELDS: list[tuple[str, Callable[[Record], bool]]] = [
     ("access", lambda r: r.access is not None),
     ("date", lambda r: r.date is not None),
     ("subjects", lambda r: bool(r.subjects)),
+    ("subjects_2plus", lambda r: len(r.subjects) >= 2),  # a joined list split shows here
 ]
 
 

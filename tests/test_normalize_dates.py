@@ -149,3 +149,18 @@ def _month_rows() -> list[tuple[str, int]]:
 def test_every_month_name(name: str, month: int) -> None:
     assert normalize_date(f"{name} 2015") == f"2015-{month:02d}"
     assert normalize_date(f"12 {name.upper()} 2015") == f"2015-{month:02d}-12"
+
+
+def test_a_month_name_under_two_months_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    from oerhub.normalize import dates, vocab
+
+    months = ", ".join(f'"m{n}"' for n in range(1, 12))
+    (tmp_path / "months.toml").write_text(f'[xx]\nnames = [{months}, "m1"]\n', encoding="utf-8")
+    monkeypatch.setattr(vocab, "VOCAB_DIR", tmp_path)
+    dates._months.cache_clear()
+    try:
+        with pytest.raises(vocab.VocabError, match="also month 1"):
+            normalize_date("m1 2015")
+    finally:
+        monkeypatch.undo()
+        dates._months.cache_clear()

@@ -290,3 +290,19 @@ def test_a_family_counts_as_an_open_licence() -> None:
 
     assert openness(normalize_license("cc_by_nc_nd").spdx, None) == "open"
     assert openness(normalize_license("Public domain").spdx, "restricted") == "open"
+
+
+def test_a_family_without_the_licenseref_prefix_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    from oerhub.normalize import vocab
+
+    text = vocab.vocab_path("licenses").read_text(encoding="utf-8")
+    (tmp_path / "licenses.toml").write_text(
+        text.replace('"LicenseRef-CC-BY-SA",', '"CC-BY-SA",', 1), encoding="utf-8")
+    monkeypatch.setattr(vocab, "VOCAB_DIR", tmp_path)
+    license_module._rules.cache_clear()
+    try:
+        with pytest.raises(vocab.VocabError, match="must start with LicenseRef-"):
+            normalize_license("CC BY-SA")
+    finally:
+        monkeypatch.undo()
+        license_module._rules.cache_clear()

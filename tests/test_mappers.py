@@ -52,7 +52,7 @@ def test_pretty_printed_polish_record():
     assert record.title == "Fotografowie z zakładu przy ul. Kocha, Białystok,ok. 1942 r."
     assert record.url == "http://www.mediateka.centrumzamenhofa.pl/photos/?show_image=19"
     assert record.date == "1942" and record.creators == ["Dawdo Danuta"]
-    assert record.license is None  # no version given: no SPDX id can be claimed
+    assert record.license == "LicenseRef-CC-BY-NC-SA"  # no version given: the family
     assert "Uznanie Autorstwa" in record.license_raw
 
 

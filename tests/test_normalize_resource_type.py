@@ -136,7 +136,69 @@ RESOURCE_TYPE_TABLE = [
     ("vadovėlis", "textbook"),
     ("mokomoji priemonė", "textbook"),
     ("Magistritöö", "thesis"),
+    # Other vocabularies' classes, as URI, CURIE or bare word (issue 13)
+    ("http://purl.org/ontology/bibo/AcademicArticle", "article"),  # CyberLeninka rdf:type
+    ("bibo:AcademicArticle", "article"),
+    ("http://schema.org/ScholarlyArticle", "article"),
+    ("JournalArticle", "article"),  # DataCite
+    ("Text; JournalArticle", "article"),
+    ("Journal Article", "article"),
+    ("BookChapter", "book_part"),
+    ("ConferenceProceeding", "conference_paper"),
+    ("Dissertation", "thesis"),
+    ("Audiovisual", "video"),
+    ("Text; Standard", None),
+    ("info:eu-repo/semantics/conferenceProceedings", "conference_paper"),  # Zenodo
+    ("info:eu-repo/semantics/technicalDocumentation", "guide"),
+    ("Proceedings", "conference_paper"),
+    ("Conference proceedings", "conference_paper"),
+    ("Conference or Workshop Item", "conference_paper"),  # EPrints
+    ("Conference or Workshop Item (Paper)", "conference_paper"),
+    ("Труды конференции", "conference_paper"),
+    ("Konferans bildirisi", "conference_paper"),
+    ("Postprint", "article"),
+    ("Accepted manuscript", "article"),
+    ("Makale", "article"),
+    # Theses in the region's languages
+    ("Yüksek lisans", "thesis"),
+    ("YÜKSEK LİSANS TEZİ", "thesis"),
+    ("Doktora", "thesis"),
+    ("Doktora Tezi", "thesis"),
+    ("Tıpta Uzmanlık", "thesis"),
+    ("Магистерская диссертация", "thesis"),
+    ("Выпускная работа бакалавра", "thesis"),
+    ("Дипломна робота", "thesis"),
+    ("Бакалаврська робота", "thesis"),
+    ("Магістерська робота", "thesis"),
+    ("Дыпломная праца", "thesis"),
+    ("Магістарская праца", "thesis"),
+    ("Бітіру жұмысы", "thesis"),
+    ("Магистрлік диссертация", "thesis"),
+    ("Дипломдук иш", "thesis"),
+    ("Bitiruv malakaviy ishi", "thesis"),
+    ("Magistrlik dissertatsiyasi", "thesis"),
+    ("Magistr dissertasiyası", "thesis"),
+    ("Buraxılış işi", "thesis"),
+    ("Рисолаи магистрӣ", "thesis"),
+    ("Диссертатсия", "thesis"),
+    ("Magistr dissertasiýasy", "thesis"),
+    ("Մագիստրոսական թեզ", "thesis"),
+    ("Ատենախոսություն", "thesis"),
+    ("სამაგისტრო ნაშრომი", "thesis"),
+    ("სადოქტორო დისერტაცია", "thesis"),
+    ("Bakalaureusetöö", "thesis"),
+    ("Maģistra darbs", "thesis"),
+    ("Magistro darbas", "thesis"),
+    ("Teză de doctorat", "thesis"),
+    ("Lucrare de licență", "thesis"),
+    ("Master's thesis", "thesis"),
+    # A DOI in dc:type is an identifier, not a type
+    ("10.1234/journal.article.55", None),
+    ("doi:10.5281/zenodo.1234", None),
+    ("https://doi.org/10.1016/j.article.2015.01.001", None),
+    ("https://example.org/types/Thing", None),
     # Nothing usable
+    ("TEXTO", None),
     ("other", None),
     ("Электронный ресурс", None),
     ("zzz", None),
@@ -155,6 +217,9 @@ PICK_TABLE = [
     (["info:eu-repo/semantics/lecture", "MovingImage"], "lecture"),
     (["Learning Object", "Book"], "book"),
     (["Text", "other", None], None),
+    (["text", "http://purl.org/ontology/bibo/AcademicArticle"], "article"),
+    (["Text", "JournalArticle"], "article"),
+    (["10.5281/zenodo.1234", "Dataset"], "dataset"),
     ([], None),
 ]
 
@@ -162,6 +227,24 @@ PICK_TABLE = [
 @pytest.mark.parametrize(("values", "expected"), PICK_TABLE)
 def test_pick_resource_type(values: list[str | None], expected: str | None) -> None:
     assert pick_resource_type(values) == expected
+
+
+def _rows(section: str) -> list[tuple[str, str]]:
+    with vocab.vocab_path("resource_types").open("rb") as fh:
+        data = tomllib.load(fh)[section]
+    return [(spelling, term) for term, spellings in data.items() for spelling in spellings]
+
+
+@pytest.mark.parametrize(("token", "term"), _rows("tokens"))
+def test_every_token_row(token: str, term: str) -> None:
+    expected = None if term == "unmapped" else term
+    assert normalize_resource_type(token) == expected
+    assert normalize_resource_type(f"http://example.org/vocab/{token}") == expected
+
+
+@pytest.mark.parametrize(("phrase", "term"), _rows("phrases"))
+def test_every_phrase_row(phrase: str, term: str) -> None:
+    assert normalize_resource_type(phrase.replace("*", "")) == term
 
 
 def test_every_output_is_a_controlled_term() -> None:

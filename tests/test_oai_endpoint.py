@@ -752,10 +752,11 @@ EDGE_CASES = [
     Record("s", "2", None, title="Code", url="https://x.example.org/1", identifiers=[],
            license="MIT", access="embargoed", resource_type="learning_object",
            education_level=["ISCED 1", "ISCED 2"], description="x < y & y > z; <b>not</b> bold"),
-    # no licence, restricted access, a ported CC URL we cannot read, markup-like text
+    # a licence family (a port with no SPDX id, whose version SPDX lacks too), restricted
+    # access, markup-like text
     Record("s", "3", None, title="&lt;p&gt; &amp; AT&amp;T", url="https://hdl.handle.net/1/2",
            identifiers=["hdl:1/2"],
-           license=None, license_url="http://creativecommons.org/licenses/by/2.1/jp/",
+           license="LicenseRef-CC-BY", license_url="http://creativecommons.org/licenses/by/2.1/jp/",
            access="restricted", resource_type="book_part", publisher="ТОО «Ғылым»",
            date="2019-05-14T08:52:33Z"),
     Record("s", "4", None, title="Public domain", license="CC-PDM-1.0", access="closed",

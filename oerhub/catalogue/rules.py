@@ -1,7 +1,7 @@
 """Definitions the catalogue's views, the enrichment steps and the reports share, written once.
 
 - **Openness** of a record: `open` when a licence is stated (every id the normaliser emits is an
-  open licence), `restricted` when none is and access is restricted, closed or embargoed,
+  open licence, a version-less family such as `LicenseRef-CC-BY-NC` included), `restricted` when none is and access is restricted, closed or embargoed,
   `unknown` otherwise.
 - **Language check**: how a detected language relates to the declared one: None without a
   detection, `undeclared`, `agrees`, `disagrees` (another language with DISAGREE_CONFIDENCE or

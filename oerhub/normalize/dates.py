@@ -3,13 +3,22 @@
 A record's date keeps the precision the repository gave ("2015" stays a year); times are
 converted to UTC and written with a Z so that every stored timestamp sorts and compares
 as text. Anything we cannot read unambiguously is None (the raw value stays with the
-record), never a guess.
+record), never a guess: "05/06/2015" (day or month first?) stays None, while dotted dates are
+day-first ("20.05.2015") unless the year leads ("2015.05.20").
+
+Dates in words ("May 2015", "October 4, 2006", "20 мая 2015 г.") are read with the month
+names of data/vocab/months.toml: a month name with a four-digit year, and a day if given,
+in any order a language writes them.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
+
+from oerhub.normalize import vocab
+from oerhub.normalize.text import fold_words
 
 # Years outside this range are placeholders ("0000", "9999") or typos, not dates of OER.
 MIN_YEAR = 1000
@@ -24,6 +33,14 @@ _ISO_RE = re.compile(
 _COMPACT_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
 # Post-Soviet day-first dates: "11.03.2021", "1.3.2021", "03.2021".
 _DOTTED_RE = re.compile(r"(?:(?P<d>\d{1,2})\.)?(?P<m>\d{1,2})\.(?P<y>\d{4})")
+# Year first with dots or slashes: "2015.05.20", "2015/05/20", "2015.05".
+_YEAR_FIRST_RE = re.compile(r"(?P<y>\d{4})(?:\.(?P<m>\d{2})|(?P<sep>[./])(?P<m2>\d{1,2})"
+                            r"(?P=sep)(?P<d>\d{1,2}))")
+# The numbers beside a month name: "4", "4th", "2006"; and year words ("2015 г", "2015 m").
+_NUMBER_RE = re.compile(r"(?P<n>\d{1,4})(?:st|nd|rd|th)?")
+# Words that may stand beside the numbers: year and day words, "of", ordinal endings ("20-го").
+_YEAR_WORDS = frozenset({"г", "года", "год", "го", "р", "року", "рік", "m", "d", "gada", "g",
+                         "ж", "жыл", "y", "yil", "yili", "թ", "წ", "წლის", "of", "a", "aasta"})
 # "2015-2016", "2015–2016", "2015/2016" (academic years): the first year.
 _YEAR_RANGE_RE = re.compile(r"(?P<y>\d{4})\s*[-–—/]\s*(?P<y2>\d{4})")
 # "2015-16", "2015/16": the first year, only when the tail is the following year.
@@ -121,6 +138,13 @@ def normalize_date(value: str | None) -> str | None:
         if m["d"] is not None:
             return _day(year, month, int(m["d"]))
         return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and _valid_year(year) else None
+    m = _YEAR_FIRST_RE.fullmatch(text)
+    if m:
+        year = int(m["y"])
+        if m["m"] is not None:
+            month = int(m["m"])
+            return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and _valid_year(year) else None
+        return _day(year, int(m["m2"]), int(m["d"]))
     m = _YEAR_RANGE_RE.fullmatch(text)
     if m:
         year = int(m["y"])
@@ -129,7 +153,54 @@ def normalize_date(value: str | None) -> str | None:
     if m and int(m["y2"]) == (int(m["y"]) + 1) % 100:
         year = int(m["y"])
         return str(year) if _valid_year(year) else None
-    return None
+    return _from_words(text) if not text.isdigit() else None
+
+
+@cache
+def _months() -> tuple[re.Pattern[str], dict[str, int]]:
+    """months.toml read once: a pattern finding any month name in folded text, and its month."""
+    month_of: dict[str, int] = {}
+    for language, lists in vocab.load_vocab("months").items():
+        if not isinstance(lists, dict):
+            raise vocab.fail("months", language, "expected a table of lists")
+        for kind, names in lists.items():
+            where = f"{language}.{kind}"
+            names = vocab.string_list("months", where, names)
+            if len(names) != 12:
+                raise vocab.fail("months", where, "must list the twelve months in order")
+            for month, name in enumerate(names, start=1):
+                key = fold_words(name)
+                if month_of.setdefault(key, month) != month:
+                    raise vocab.fail("months", where,
+                                     f"{name!r} is also month {month_of[key]} elsewhere")
+    alternation = "|".join(re.escape(k) for k in sorted(month_of, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), month_of
+
+
+def _from_words(text: str) -> str | None:
+    """A month name with a year and maybe a day, in any order: "October 4, 2006" → 2006-10-04."""
+    folded = fold_words(text)
+    pattern, month_of = _months()
+    found = list(pattern.finditer(folded))
+    if len(found) != 1:
+        return None
+    month = month_of[found[0].group()]
+    rest = (folded[:found[0].start()] + " " + folded[found[0].end():]).split()
+    numbers = []
+    for word in rest:
+        m = _NUMBER_RE.fullmatch(word)
+        if m:
+            numbers.append(m["n"])
+        elif word not in _YEAR_WORDS:
+            return None  # other words: not a plain date ("May be 2015", "Spring 2015")
+    years = [n for n in numbers if len(n) == 4]
+    days = [n for n in numbers if len(n) <= 2]
+    if len(years) != 1 or len(days) > 1 or len(years) + len(days) != len(numbers):
+        return None
+    year = int(years[0])
+    if not _valid_year(year):
+        return None
+    return _day(year, month, int(days[0])) if days else f"{year:04d}-{month:02d}"
 
 
 def normalize_datestamp(value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from oerhub.models import Record
 from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
+from oerhub.normalize.subjects import split_subjects
 from oerhub.normalize.text import clean_text, unique
 
 FIELDS = ("title", "description", "url", "language", "license", "resource_type",
@@ -41,7 +42,8 @@ def map_fields(fields: Mapping[str, Any], record: Record) -> None:
     urls = [u for u in get("url") if u.startswith(("http://", "https://"))]
     record.url = urls[0] if urls else None
     record.creators = unique(clean_text(v) for v in get("creators"))
-    record.subjects = unique(clean_text(v) for v in get("subjects"))
+    record.subjects = unique(clean_text(part) for value in get("subjects")
+                              for part in split_subjects(value))
     record.publisher = first_clean(get("publisher"))
     record.identifiers = unique(clean_text(v) for v in get("identifiers"))
     record.date = pick_date(get("date"))

@@ -1,16 +1,22 @@
-"""dc:rights / LOM rights spellings → an SPDX licence id, the licence URL and the access status.
+"""dc:rights / LOM rights spellings → a licence id, the licence URL and the access status.
 
 Rights fields mix three things: a licence (as a URL, a short name, or a long name in
 any of the region's languages), an access statement (info:eu-repo/semantics/openAccess,
 "открытый доступ"), and copyright words ("© Автор, 2015"). We pull out the first two
 and ignore the rest.
 
-SPDX ids always carry a version (CC-BY-4.0, not CC-BY), so a Creative Commons name
-written without one ("CC BY-SA") gives spdx=None: the rights differ between versions
-and we do not guess. Only CC0 and the Public Domain Mark, which exist in one version
-each, need none. Plain "Public Domain" is not a licence and gives None.
-Ported CC licences (…/by/3.0/ua/) map to the unported id of the same version; the URL,
-kept exactly as written, still says which port it was.
+A licence with a version is its SPDX id (CC-BY-4.0). A ported CC licence (…/by-nc-nd/3.0/de/)
+is the SPDX id of the port where SPDX has one (CC-BY-NC-ND-3.0-DE), else the unported id of
+the same version; the URL, kept exactly as written, still says which port it was.
+
+A licence named without a version ("CC BY-NC-ND", EPrints' "cc_by_nc", "Creative Commons
+Attribution License"), or with a version SPDX does not list (2.1 outside Japan), is its
+family: `LicenseRef-CC-BY-NC-ND`. The rights differ between versions, so we do not guess
+one; the SPDX LicenseRef- prefix keeps a family apart from every versioned id (a query
+tells them apart with `license LIKE 'LicenseRef-%'`) while the licence facet and the
+open-licence share (oerhub/catalogue/rules.py: a licence is stated) count it. "Public
+domain" in words is `LicenseRef-PublicDomain` (a status, not an instrument: no SPDX id).
+CC0 and the Public Domain Mark exist in one version each and need none.
 """
 
 from __future__ import annotations
@@ -28,9 +34,13 @@ _VOCAB = "licenses"
 ACCESS_VALUES = ("open", "embargoed", "restricted", "closed")
 
 
+FAMILY_PREFIX = "LicenseRef-"
+
+
 @dataclass(frozen=True)
 class License:
-    """What one or more rights values say: SPDX id, licence URL as written, access status."""
+    """What one or more rights values say: licence id (SPDX, or a LicenseRef- family),
+    licence URL as written, access status."""
 
     spdx: str | None = None
     url: str | None = None
@@ -40,7 +50,8 @@ class License:
 # --- rules read from the raw value (URLs survive only there: clean_text drops <a href>) ---
 _CC_URL_RE = re.compile(
     r"(?:https?://)?(?:www\.)?creativecommons\.org/(?P<kind>licenses|publicdomain)/"
-    r"(?P<code>[a-z+-]+)/(?P<version>\d+(?:\.\d+)?)[^\s\"'<>]*",
+    r"(?P<code>[a-z+-]+)(?:/(?P<version>\d+(?:\.\d+)?)(?:/(?P<port>[a-z]{2,3})(?![a-z]))?)?"
+    r"[^\s\"'<>]*",
     re.IGNORECASE,
 )
 # Licence badges (<img src="https://i.creativecommons.org/l/by/4.0/88x31.png">): the id
@@ -65,6 +76,9 @@ _SHORT_RE = re.compile(
     r"(?<!\w)cc\s?by(?P<els>(?:\s?(?:nc|nd|sa))*)(?:\s?v?(?P<version>\d(?:\.\d)?))?(?![\w.])"
 )
 _ELEMENT_RE = re.compile(r"nc|nd|sa")
+# Words glued where a line break or tag was lost ("Open AccessThis article…"): a lower-case
+# letter followed by a capital is a word boundary ("ShareAlike", "openAccess" split alike).
+_GLUED_RE = re.compile(r"(?<=[a-zа-яёіїєґў])(?=[A-ZА-ЯЁІЇЄҐЎ])")
 _CC0_RE = re.compile(r"(?<!\w)cc\s?(?:0|zero)(?!\w|\.\d)")
 _VERSION_RE = re.compile(r"(?<![\w.])v?(?P<version>[1-4]\.[015])(?![\w.])")
 _LATER = r"(?P<later>\s?\+|\s(?:or|или|або)(?:\s\w+){0,2}?\s(?:later|newer|поздн\w*|пізніш\w*))?"
@@ -73,6 +87,9 @@ _LATER = r"(?P<later>\s?\+|\s(?:or|или|або)(?:\s\w+){0,2}?\s(?:later|newer
 @dataclass(frozen=True)
 class _Rules:
     known: frozenset[str]
+    families: frozenset[str]
+    cc_names: tuple[str, ...]
+    public_domain_words: tuple[str, ...]
     elements: dict[str, tuple[str, ...]]
     public_domain: dict[str, tuple[str, ...]]
     access: dict[str, tuple[str, ...]]
@@ -84,8 +101,11 @@ class _Rules:
 
 
 def _fold(text: str) -> str:
-    """Matching key: "Атрибуция — Некоммерческое 4,0" → "атрибуция некоммерческое 4.0"."""
-    text = text.casefold().replace("ё", "е")
+    """Matching key: "Атрибуция — Некоммерческое 4,0" → "атрибуция некоммерческое 4.0";
+    "cc_by_nc" (EPrints) → "cc by nc"."""
+    text = _GLUED_RE.sub(" ", text).replace("_", " ").casefold().replace("ё", "е")
+    # Turkish: "İ" casefolds to "i" + a combining dot, "I" to "i" (not "ı"): fold all to "i"
+    text = text.replace("\u0307", "").replace("ı", "i")
     text = _DECIMAL_COMMA_RE.sub(".", text)
     text = _NON_WORD_RE.sub(" ", text)
     text = _LOOSE_DOT_RE.sub(" ", text)
@@ -100,7 +120,13 @@ def _phrases(where: str, value: object) -> tuple[str, ...]:
 def _rules() -> _Rules:
     """Read licenses.toml once and check that every id it can produce is a listed SPDX id."""
     spdx = vocab.section(_VOCAB, "spdx")
-    known = frozenset(vocab.string_list(_VOCAB, "spdx.ids", spdx.get("ids")))
+    known = frozenset(vocab.string_list(_VOCAB, "spdx.ids", spdx.get("ids"))
+                      + vocab.string_list(_VOCAB, "spdx.ported", spdx.get("ported")))
+    family_table = vocab.section(_VOCAB, "families")
+    families = frozenset(vocab.string_list(_VOCAB, "families.ids", family_table.get("ids")))
+    for family in families:
+        if not family.startswith(FAMILY_PREFIX):
+            raise vocab.fail(_VOCAB, "families.ids", f"{family!r} must start with {FAMILY_PREFIX}")
 
     def check(spdx_id: str, where: str) -> str:
         if spdx_id not in known:
@@ -138,12 +164,14 @@ def _rules() -> _Rules:
         check(key, f"other.phrases.{key}"): _phrases(f"other.phrases.{key}", value)
         for key, value in vocab.section(_VOCAB, "other", "phrases").items()
     }
-    exact = {_fold(spdx_id): spdx_id for spdx_id in known}
+    exact = {_fold(spdx_id): spdx_id for spdx_id in known | families}
     for key, value in vocab.section(_VOCAB, "other", "exact").items():
         for spelling in _phrases(f"other.exact.{key}", value):
             exact[spelling] = check(key, f"other.exact.{key}")
-    return _Rules(known, elements, public_domain, access, coar_access, gnu_re,
-                  gnu_family, phrases, exact)
+    return _Rules(known, families, _phrases("families.creative_commons",
+                                            family_table.get("creative_commons")),
+                  _phrases("families.public_domain", family_table.get("public_domain")),
+                  elements, public_domain, access, coar_access, gnu_re, gnu_family, phrases, exact)
 
 
 def _contains(padded: str, phrases: Iterable[str]) -> bool:
@@ -155,8 +183,15 @@ def _version(version: str) -> str:
     return version if "." in version else f"{version}.0"
 
 
-def _cc_id(code: str, version: str, rules: _Rules) -> str | None:
-    """CC licence code from a URL or short name ("by-nc-sa", "4.0") → SPDX id, or None."""
+def is_family(licence: str | None) -> bool:
+    """A licence known by its family only (no version): `LicenseRef-CC-BY-SA`."""
+    return licence is not None and licence.startswith(FAMILY_PREFIX)
+
+
+def _cc_id(code: str, version: str | None, rules: _Rules, port: str | None = None) -> str | None:
+    """CC licence code from a URL or short name ("by-nc-sa", "4.0", "de") → SPDX id: the
+    port's where SPDX lists it, else the unported one; the family when SPDX lists neither
+    (or no version is given); None for a code that is no CC licence."""
     parts = code.lower().replace("+", "-").split("-")
     if parts[0] != "by":
         return None  # CC 1.0 also had nc/nd/sa licences without BY; SPDX does not list them
@@ -164,13 +199,19 @@ def _cc_id(code: str, version: str, rules: _Rules) -> str | None:
     if len(extras) != len(parts) - 1 or not extras <= {"nc", "nd", "sa"} or {"nd", "sa"} <= extras:
         return None
     name = "CC-BY" + "".join(f"-{e.upper()}" for e in ("nc", "nd", "sa") if e in extras)
-    spdx = f"{name}-{_version(version)}"
-    return spdx if spdx in rules.known else None
+    if version is not None:
+        spdx = f"{name}-{_version(version)}"
+        if port and f"{spdx}-{port.upper()}" in rules.known:
+            return f"{spdx}-{port.upper()}"
+        if spdx in rules.known:
+            return spdx
+    family = FAMILY_PREFIX + name
+    return family if family in rules.families else None
 
 
-def _public_domain_id(code: str, version: str) -> str | None:
+def _public_domain_id(code: str, version: str | None) -> str | None:
     code = code.lower()
-    if _version(version) != "1.0":
+    if version is not None and _version(version) != "1.0":
         return None
     return {"zero": "CC0-1.0", "mark": "CC-PDM-1.0"}.get(code)
 
@@ -182,7 +223,7 @@ def _from_urls(raw: str, rules: _Rules) -> tuple[str | None, str | None]:
         if m["kind"].lower() == "publicdomain":
             spdx = _public_domain_id(m["code"], m["version"])
         else:
-            spdx = _cc_id(m["code"], m["version"], rules)
+            spdx = _cc_id(m["code"], m["version"], rules, m["port"])
         found_url = m.group(0).rstrip(_URL_TRAILING)
         if spdx:
             return spdx, found_url
@@ -207,16 +248,17 @@ def _from_cc_names(folded: str, rules: _Rules) -> str | None:
         if _contains(padded, phrases):
             return spdx
     any_version = _VERSION_RE.search(text)
+    version = any_version["version"] if any_version else None
     short = _SHORT_RE.search(text)
     if short:
-        version = short["version"] or (any_version["version"] if any_version else None)
-        if version is None:
-            return None
-        return _cc_id("-".join(["by", *_ELEMENT_RE.findall(short["els"])]), version, rules)
-    if not _contains(padded, rules.elements["by"]) or any_version is None:
+        return _cc_id("-".join(["by", *_ELEMENT_RE.findall(short["els"])]),
+                      short["version"] or version, rules)
+    if not _contains(padded, rules.elements["by"]):
         return None
+    if version is None and not _contains(padded, rules.cc_names):
+        return None  # "Attribution required" names no licence; "Creative Commons Attribution" does
     extras = [e for e in ("nc", "nd", "sa") if _contains(padded, rules.elements[e])]
-    return _cc_id("-".join(["by", *extras]), any_version["version"], rules)
+    return _cc_id("-".join(["by", *extras]), version, rules)
 
 
 def _from_other(folded: str, rules: _Rules) -> str | None:
@@ -261,19 +303,29 @@ def normalize_license(value: str | None) -> License:
     access = _access(value, folded, rules)
     spdx, url = _from_urls(value, rules)
     if spdx is None and folded:
-        spdx = _from_cc_names(folded, rules) or _from_other(folded, rules)
+        spdx = (rules.exact.get(folded) or _from_cc_names(folded, rules)
+                or _from_other(folded, rules) or _public_domain_words(folded, rules))
     return License(spdx=spdx, url=url, access=access)
 
 
+def _public_domain_words(folded: str, rules: _Rules) -> str | None:
+    """"Public domain" in words: a status, kept as a family of its own (see the docstring)."""
+    if _contains(f" {folded} ", rules.public_domain_words):
+        return FAMILY_PREFIX + "PublicDomain"
+    return None
+
+
 def pick_license(values: Iterable[str | None]) -> License:
-    """Combine several rights values: the first giving an SPDX id wins; access from any value.
+    """Combine several rights values: the first giving a versioned id wins, else the first
+    giving a family ("CC BY-SA" beside ".../by-sa/4.0/" is CC-BY-SA-4.0); access from any value.
 
     The URL is the winner's own, else the first licence URL that does not contradict it
-    (a URL of the same licence, or one we could not read, such as a 2.1 port).
+    (a URL of the same licence, or one we could not read).
     """
     results = [normalize_license(value) for value in values if value]
     access = next((r.access for r in results if r.access), None)
-    winner = next((r for r in results if r.spdx), None)
+    winner = next((r for r in results if r.spdx and not is_family(r.spdx)),
+                  next((r for r in results if r.spdx), None))
     if winner is None:
         return License(spdx=None, url=next((r.url for r in results if r.url), None), access=access)
     url = winner.url or next(

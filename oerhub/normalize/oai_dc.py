@@ -6,11 +6,11 @@ writes DC as the default namespace still maps. Repeatable fields keep every valu
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from oerhub.models import Record
 from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
+from oerhub.normalize.subjects import split_subjects
 from oerhub.normalize.text import clean_text, unique
 from oerhub.normalize.urls import best_url
 
@@ -19,13 +19,16 @@ NAMESPACES = frozenset({
     "http://purl.org/dc/elements/1.1/",
 })
 _DC = frozenset({"http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"})
-_SUBJECT_SPLIT = re.compile(r"\s*;\s*")
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_RESOURCE = f"{{{_RDF}}}resource"
 
 
 # What each element name means to dc_values, worked out once per name: (local name of a DC or
 # DCTERMS element or None, kind). Kinds: a DC value, a DC value that may be a link
-# (identifier, relation), a link of another vocabulary (e.g. CyberLeninka's bibo:uri), nothing.
-_VALUE, _DC_LINK, _OTHER_LINK, _IGNORED = range(4)
+# (identifier, relation), a link of another vocabulary (e.g. CyberLeninka's bibo:uri), an
+# rdf:type (CyberLeninka: `<rdf:type rdf:resource=".../bibo/AcademicArticle"/>` beside
+# dc:type "text"; read as one more type value), nothing.
+_VALUE, _DC_LINK, _OTHER_LINK, _RDF_TYPE, _IGNORED = range(5)
 _KINDS: dict[Any, tuple[str, int]] = {}
 
 
@@ -36,6 +39,8 @@ def _kind(tag: Any) -> tuple[str, int]:
     namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
     if namespace in _DC:
         kind = _DC_LINK if local in ("identifier", "relation") else _VALUE
+    elif namespace == _RDF and local == "type":
+        kind = _RDF_TYPE
     else:
         kind = _OTHER_LINK if local in ("uri", "url") else _IGNORED
     if len(_KINDS) < 4096:
@@ -53,6 +58,11 @@ def dc_values(element: Any) -> tuple[dict[str, list[str]], list[tuple[str, dict[
         local, kind = kinds.get(tag) or _kind(tag)
         if kind == _IGNORED:
             continue
+        if kind == _RDF_TYPE:
+            local, kind = "type", _VALUE
+            if child.get(_RDF_RESOURCE):
+                values.setdefault(local, []).append(child.get(_RDF_RESOURCE).strip())
+                continue
         text = (child.text if len(child) == 0 else "".join(child.itertext())) or ""
         text = text.strip()
         if not text:
@@ -79,7 +89,7 @@ def map_into(element: Any, record: Record) -> None:
     record.description = first_clean(get("description", []) + get("abstract", []))
     record.creators = unique(clean_text(v) for v in get("creator", []))
     record.subjects = unique(clean_text(part) for value in get("subject", [])
-                              for part in _SUBJECT_SPLIT.split(value))
+                              for part in split_subjects(value))
     record.publisher = first_clean(get("publisher", []))
     record.date = pick_date(get("issued", []) + get("date", []) + get("created", []))
     record.identifiers = unique(clean_text(v) for v in get("identifier", []))

@@ -6,6 +6,12 @@ The spellings live in data/vocab/resource_types.toml; the rules here are: URIs a
 vocabulary tokens are looked up whole, free text is searched for the phrase that starts
 earliest (the head noun: "Методические указания к лабораторным работам" is a guide),
 and across several values the term that comes first in RESOURCE_TYPES wins.
+
+Any other URI (bibo's http://purl.org/ontology/bibo/AcademicArticle, schema.org's
+ScholarlyArticle) counts by its last segment, looked up as a token only. A DOI is an
+identifier someone wrote in the wrong field: it says nothing about the type. A value
+listing several ("Text; JournalArticle", DataCite's general and specific type) is read part
+by part.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ _URI_RE = re.compile(
     r"(?:info:eu-repo/semantics/|(?:https?://)?purl\.org/dc/dcmitype/|dcmitype:)(\w+)/?",
     re.IGNORECASE,
 )
+_DOI_RE = re.compile(r"(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+",
+                     re.IGNORECASE)
+# Other URIs and CURIEs ("bibo:AcademicArticle"): the last path or fragment segment.
+_OTHER_URI_RE = re.compile(r"(?:[a-z][\w+.-]*://\S*[/#]|(?:bibo|schema|fabio|dcterms):)(\w+)/?",
+                           re.IGNORECASE)
+_PARTS_RE = re.compile(r"\s*;\s*")
 
 
 @dataclass(frozen=True)
@@ -90,11 +102,22 @@ def normalize_resource_type(value: str | None) -> str | None:
     text = clean_text(value)
     if not text:
         return None
+    if ";" in text:
+        return _pick(_one_type(part) for part in _PARTS_RE.split(text) if part)
+    return _one_type(text)
+
+
+def _one_type(text: str) -> str | None:
     rules = _rules()
     coar = _COAR_RE.fullmatch(text)
     if coar:
         return rules.coar.get(coar.group(1).lower())
     uri = _URI_RE.fullmatch(text)
+    if uri:
+        return rules.tokens.get(uri.group(1).casefold())
+    if _DOI_RE.fullmatch(text):
+        return None
+    uri = _OTHER_URI_RE.fullmatch(text)
     if uri:
         return rules.tokens.get(uri.group(1).casefold())
     folded = fold_words(text)
@@ -106,5 +129,9 @@ def normalize_resource_type(value: str | None) -> str | None:
 
 def pick_resource_type(values: Iterable[str | None]) -> str | None:
     """The highest-priority term (earliest in RESOURCE_TYPES) among several type values."""
-    found = [term for term in map(normalize_resource_type, values) if term]
+    return _pick(map(normalize_resource_type, values))
+
+
+def _pick(terms: Iterable[str | None]) -> str | None:
+    found = [term for term in terms if term]
     return min(found, key=_PRIORITY.__getitem__) if found else None

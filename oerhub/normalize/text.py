@@ -130,6 +130,9 @@ def fold_words(text: str) -> str:
     librarian writes a phrase once, without punctuation.
     """
     text = text.translate(_APOSTROPHES).casefold().replace("ё", "е")
+    # Turkish and Azerbaijani: "İ" casefolds to "i" + a combining dot, "I" to "i", so capitals
+    # would miss "lisans"/"ı" words; dotless and dotted i fold alike.
+    text = text.replace("\u0307", "").replace("ı", "i")
     return " ".join(_NON_WORD_RE.sub(" ", text).split()).strip("'")
 
 

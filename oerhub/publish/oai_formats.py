@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from oerhub.normalize.license import pick_license
+from oerhub.normalize.license import is_family, pick_license
 from oerhub.normalize.text import clean_text
 
 NAMESPACE = "oerhub"  # the oai:<namespace>:… of our identifiers
@@ -100,11 +100,12 @@ def header(row: Mapping[str, Any]) -> Any:
 
 
 def rights_values(licence: str | None, url: str | None, access: str | None) -> list[str]:
-    """Licence URL as written (else the SPDX page), SPDX id, access term: what dc:rights says."""
+    """Licence URL as written (else the SPDX page; a LicenseRef- family has none), licence
+    id, access term: what dc:rights says."""
     values = []
     if url:
         values.append(url)
-    elif licence:
+    elif licence and not is_family(licence):
         values.append(f"https://spdx.org/licenses/{licence}.html")
     if licence:
         values.append(licence)

@@ -12,7 +12,7 @@ from typing import Any
 from oerhub.models import Record
 from oerhub.normalize import cached
 from oerhub.normalize.text import clean_text, unique
-from oerhub.normalize.urls import best_url
+from oerhub.normalize.urls import best_url, repository_host
 from oerhub.normalize.xmltext import local_name, text_of
 
 NAMESPACES = frozenset({
@@ -50,7 +50,7 @@ def map_into(element: Any, record: Record) -> None:
                    for entry in _children(ident, "entry")]
     record.identifiers = unique(v for v, _ in identifiers)
     locations = [(text_of(n).strip(), {}) for n in _children(technical, "location")]
-    record.url = best_url(locations + identifiers)
+    record.url = best_url(locations + identifiers, repository_host(record.identifier))
 
     contributions = _children(lifecycle, "contribute")
     creators, publishers, dates = [], [], []

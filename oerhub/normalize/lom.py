@@ -80,12 +80,13 @@ def map_into(element: Any, record: Record) -> None:
     types = [_value(n) for e in educational for n in _children(e, "learningResourceType")]
     record.resource_type_raw = "; ".join(t for t in types if t) or None
     record.resource_type = cached.pick_resource_type(types)
-    contexts = [_value(n) for e in educational for n in _children(e, "context")]
-    contexts += [_langstring(n, None) or "" for e in educational
-                 for n in _children(e, "typicalAgeRange")]
-    contexts = [c for c in contexts if c]
-    record.education_level_raw = "; ".join(contexts) or None
-    record.education_level = sorted({lvl for c in contexts for lvl in cached.education_levels(c)})
+    contexts = [c for c in (_value(n) for e in educational for n in _children(e, "context")) if c]
+    ages = [a for a in (_langstring(n, None) for e in educational
+                        for n in _children(e, "typicalAgeRange")) if a]
+    record.education_level_raw = "; ".join(contexts + ages) or None
+    record.education_level = sorted(
+        {lvl for c in contexts for lvl in cached.education_levels(c, record.country)}
+        | {lvl for a in ages for lvl in cached.age_levels(a, record.country)})
 
     statements = [_langstring(n, None) or "" for n in _children(rights, "description")]
     restriction = _value(_child(rights, "copyrightAndOtherRestrictions"))

@@ -44,6 +44,7 @@ def map_into(node: Mapping[str, Any], record: Record) -> None:
         "license": licences(node.get("license")),
         "resource_type": learning_types + [_short(t) for t in texts(node.get("@type"))],
         "education_level": terms(node.get("educationalLevel")) + aligned(node, LEVEL_ALIGNMENTS),
+        "age_range": texts(node.get("typicalAgeRange")),
         "subjects": subjects(node),
         "creators": agents(node.get("author")) + agents(node.get("creator")),
         "publisher": (agents(node.get("publisher")) + agents(node.get("provider"))

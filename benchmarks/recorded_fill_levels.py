@@ -4,8 +4,10 @@ Every `<record>` with metadata in /work/shared/fixtures/oai-recorded/ (or the fo
 is normalised as the harvest would (the metadata element's child, its prefix from the
 echoed request), and per folder we count the records with an education level, with a URL,
 and with a URL that is a site root (a bare "https://host/" is never the resource) or a file.
-Run: `python benchmarks/recorded_fill_levels.py [folder]`. (Licence, type, access, date and
-subjects: benchmarks/recorded_fill.py.)
+Run: `python benchmarks/recorded_fill_levels.py [folder]`. `title` says how many records the
+normaliser could read at all (marc21, arXiv, MODS and oai_doaj have no mapper: no title, so
+not stored). (Licence, type, access, date and
+subjects: benchmarks/recorded_fill.py.) Figures: benchmarks/RESULTS-recorded-fill-levels.md.
 """
 
 from __future__ import annotations
@@ -61,13 +63,14 @@ def site_root(url: str | None) -> bool:
 
 
 def fill(folder: Path) -> dict[str, Counter[str]]:
-    """Per fixture folder: records, education_level, url, url_root, url_file counts."""
+    """Per fixture folder: records, title, education_level, url, url_root, url_file counts."""
     counts: dict[str, Counter[str]] = {}
     for path in sorted(folder.rglob("*.xml")):
         for raw in records(path):
             record = normalize(raw, None)
             c = counts.setdefault(raw.source_id, Counter())
             c["records"] += 1
+            c["title"] += bool(record.title)  # a record without one is not stored
             c["education_level"] += bool(record.education_level)
             c["url"] += bool(record.url)
             c["url_root"] += site_root(record.url)
@@ -80,7 +83,7 @@ def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else RECORDED
     counts = fill(folder)
     total: Counter[str] = sum(counts.values(), Counter())
-    keys = ("education_level", "url", "url_root", "url_file")
+    keys = ("title", "education_level", "url", "url_root", "url_file")
     print(f"{'folder':24} {'records':>7} " + " ".join(f"{k:>16}" for k in keys))
     for name, c in [*sorted(counts.items()), ("total", total)]:
         n = c["records"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import mimetypes
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -238,6 +239,8 @@ def unnest_entries(body: bytes) -> tuple[bytes, int]:
         if not links and ident.startswith(("http://", "https://")):
             links = [(ident, None)]
         for href, kind in links:
+            # without a type feedparser would call the file a web page (text/html)
+            kind = kind or mimetypes.guess_type(href.split("?")[0])[0]
             attributes = {"rel": "enclosure", "href": href}
             attributes.update({"type": kind} if kind else {})
             attributes.update({"title": title} if title else {})

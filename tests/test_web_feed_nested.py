@@ -101,3 +101,18 @@ def test_ministry_feed_gives_one_record_per_document(tmp_path, website, write_co
 ])
 def test_entry_page(links, link, guidislink, expected):
     assert entry_page(links, link, guidislink) == expected
+
+
+def test_unnest_entries_leaves_other_feeds_alone():
+    from harvesters.feed import unnest_entries
+
+    flat = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id></entry>'
+            b'<entry><id>2</id></entry></feed>')
+    rss = b"<rss><channel><item><title>entry entry entry entry</title></item></channel></rss>"
+    assert unnest_entries(flat) == (flat, 0)
+    assert unnest_entries(rss) == (rss, 0)
+    nested, count = unnest_entries(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><entry><id>f</id>'
+        b'<link href="https://a.example/f.docx"/></entry></entry></feed>')
+    assert count == 1 and nested.count(b"<entry>") == 1
+    assert b'rel="enclosure" href="https://a.example/f.docx" type="application/vnd.' in nested

@@ -9,6 +9,8 @@ normalised exactly as for OAI-PMH records. Rules worth knowing:
   (Course, Book, VideoObject) only speaks when learningResourceType maps to nothing;
 - date: datePublished, else dateCreated, else dateModified (the first that reads as a date);
 - access: isAccessibleForFree true → open, false → restricted (a licence saying more wins);
+- education level: educationalLevel and educationalAlignment (educationLevel), plus
+  typicalAgeRange read as ages ("10-12" → ISCED 1, 2; oerhub/normalize/education.py);
 - url: `url`, else an http(s) `@id`, else the page the node came from (its identifier).
 """
 

@@ -201,6 +201,9 @@ EDUCATION_TABLE = [
     ("Age 13", isced(2)),
     ("возраст 3-5", isced(0)),
     ("18-25 лет", []),
+    ("Bachelor, 4 years", isced(6)),            # a duration beside a level is no age
+    ("5 класс, 10-11 лет", isced(2)),
+    ("бакалавриат, срок обучения 4 года", isced(6)),
     # US (LRMI educationalLevel)
     ("Pre-K", isced(0)),
     ("PreK", isced(0)),

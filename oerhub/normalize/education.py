@@ -229,10 +229,11 @@ def _lowered(text: str) -> str:
 def normalize_education_levels(value: str | None, country: str | None = None) -> list[str]:
     """ISCED 2011 levels named by the value, as "ISCED n", unique and sorted; [] if none.
 
-    Each mention (an ISCED code, a grade, an age, a phrase) names a set of levels. A broad
+    Each mention (an ISCED code, a grade, a phrase) names a set of levels. A broad
     phrase is dropped when the same value also names a narrower part of it, so that
     "Высшее образование — бакалавриат" is ISCED 6 and "школа, 5 класс" is ISCED 2.
-    ISCED codes, grade numbers and ages are precise and always count. `country` (ISO
+    ISCED codes and grade numbers are precise and always count. Ages ("10-12 лет") count
+    only when the value names nothing else: "Bachelor, 4 years" is a duration. `country` (ISO
     3166-1 alpha-2 of the record) picks the school structure of English grade words.
     """
     text = clean_text(value)
@@ -250,8 +251,9 @@ def normalize_education_levels(value: str | None, country: str | None = None) ->
             precise.extend(_grade_levels(lowered, system, system.levels))
     home = next((s for s in rules.systems if country in s.countries and s.levels), rules.default)
     precise.extend(_grade_levels(lowered, rules.english, home.levels))
-    precise.extend(_ages_in(lowered, rules))
     phrases = [set(found) for found in rules.phrases.finditer(fold_words(text)) if found]
+    if not precise and not phrases:  # "4 года" beside a level is a duration, not an age
+        precise = _ages_in(lowered, rules)
     levels: set[int] = set().union(*precise)
     mentions = precise + phrases
     for mention in phrases:

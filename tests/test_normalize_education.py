@@ -359,3 +359,31 @@ def test_schema_org_level_and_age_range(node, country, expected):
                     deleted=False, country=country)
     map_into(node, record)
     assert record.education_level == expected
+
+
+def _grade_rows() -> list[tuple[str, str | None, list[str]]]:
+    """Every grade word of every [grades] table (and the English and age words), written
+    with a number of the table's first level after ISCED 0: what each must give."""
+    rows = []
+    grades = vocab.section("education_levels", "grades")
+    for name, table in grades.items():
+        levels = {int(k): v for k, v in table.get("levels", {}).items() if int(k) > 0}
+        if not levels:
+            continue
+        level, (first, _) = min(levels.items())
+        country = table["countries"][0] if table.get("country_only") else None
+        rows += [(f"{first} {word}", country, isced(level)) for word in table.get("words", [])]
+        rows += [(f"{word} {first}", country, isced(level))
+                 for word in table.get("words_before", [])]
+    english = vocab.section("education_levels", "english_grades")
+    rows += [(f"{w} 5", "US", isced(1)) for w in english["words_before"]]
+    rows += [(f"5 {w}", "US", isced(1)) for w in english["words"]]
+    ages = vocab.section("education_levels", "ages")
+    rows += [(f"7 {w}", None, isced(1)) for w in ages["words"]]
+    rows += [(f"{w} 7", None, isced(1)) for w in ages["words_before"]]
+    return rows
+
+
+@pytest.mark.parametrize(("raw", "country", "expected"), _grade_rows())
+def test_every_grade_and_age_word_of_the_vocabulary(raw, country, expected):
+    assert normalize_education_levels(raw, country) == expected

@@ -85,7 +85,8 @@ def _parse_levels(key: str) -> tuple[int, ...]:
 
 
 def _words_alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
+    # folded as the text is (_lowered): "ёш" is matched as "еш"
+    return "|".join(re.escape(_lowered(w)) for w in sorted(words, key=len, reverse=True))
 
 
 def _spans(where: str, table: object, allow_missing: bool = False) -> dict[int, tuple[int, int]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import mimetypes
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 import feedparser
+from lxml import etree
 
 from harvesters.base import CheckResult
 from harvesters.web import (
@@ -36,6 +38,7 @@ from harvesters.xml_body import clean_xml_bytes, html_title
 from oerhub.errors import ExtractionFailed, HarvestError, SourceUnreachable
 from oerhub.models import Batch, HarvestState, PageState, RawRecord
 from oerhub.normalize.dates import utc_now
+from oerhub.normalize.feed import entry_page
 from oerhub.normalize.fields import values
 
 BATCH = 100  # records per stored batch
@@ -44,6 +47,14 @@ FORMAT = "feed"
 HEAD, BACKFILL = "head", "backfill"  # the newest pages / pages a cut run did not reach
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html)",
                          re.I | re.S)
+_ATOM = ("http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#")
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+                       recover=True)
+# Dublin Core however a feed binds it (dc:, dcterms:, DC:, dcx: with or without the slash)
+_DC_NAMESPACE = re.compile(r"^https?://purl\.org/dc/(?:elements/1\.1|terms)/?$", re.I)
+# DC element (feedparser's lower-cased local name) → the raw record's key
+_DC_KEYS = {"type": "types", "rights": "dc_rights", "license": "dc_license",
+            "accessrights": "access_rights", "educationlevel": "levels", "audience": "levels"}
 
 
 class FeedHarvester(WebHarvester):
@@ -120,7 +131,10 @@ class FeedHarvester(WebHarvester):
             yield Batch([], None, pages=[fetched.page]), True  # no longer a page to go back to
             return
         feed = parse_feed(fetched)
-        entries = [entry_dict(e, feed.feed) for e in feed.entries]
+        if feed.get("nested_entries"):
+            self.notes.append(f"{url}: {feed['nested_entries']} entries nested inside other "
+                              "entries were read as their parent's files, not as records")
+        entries = [entry_dict(e, feed.feed, feed.get("namespaces")) for e in feed.entries]
         records: list[RawRecord] = []
         elements: list[Any] = []
         ids: list[str] = []
@@ -187,14 +201,57 @@ def parse_feed(fetched: Fetched) -> Any:
                                f"{f' titled {shown!r}' if shown else ''}, not the RSS or Atom "
                                "feed expected (<rss>, <feed> or <rdf:RDF>)")
     cleaned, _ = clean_xml_bytes(body, fetched.response.headers.get("Content-Type", ""))
+    cleaned, nested = unnest_entries(cleaned)
     # A stream, not bytes: feedparser opens bytes that look like a path as a local file.
     feed = feedparser.parse(io.BytesIO(cleaned), response_headers={
         "content-location": fetched.url, "content-type": "application/xml; charset=utf-8"})
+    feed["nested_entries"] = nested
     if not feed.version and not feed.entries:
         start = body.lstrip()[:60].decode("utf-8", "replace")
         raise ExtractionFailed(f"{fetched.url}: expected an RSS or Atom feed (<rss>, <feed> or "
                                f"<rdf:RDF>), but the answer is not one (it begins {start!r})")
     return feed
+
+
+def unnest_entries(body: bytes) -> tuple[bytes, int]:
+    """An Atom feed whose entries hold entries (a ministry repository nests each document's
+    files in it) as feedparser can read it: each nested entry becomes `<link rel="enclosure">`
+    links of its top entry (its links, else its http id; titled by its title) and is removed.
+    feedparser would otherwise make each a record (most without a title) and hand the rest of
+    the parent entry to the feed. Returns the body (unchanged when nothing is nested) and how
+    many entries were nested."""
+    if body.count(b"entry") < 4:  # "<entry>…</entry>" twice: nothing can be nested
+        return body, 0
+    try:
+        root = etree.fromstring(body, _XML)
+    except etree.XMLSyntaxError:
+        return body, 0
+    if root is None or etree.QName(root).namespace not in _ATOM:
+        return body, 0
+    nested = [e for ns in _ATOM for e in root.iterfind(f".//{{{ns}}}entry//{{{ns}}}entry")]
+    for entry in nested:
+        ns = etree.QName(entry).namespace
+        top = next(a for a in reversed(list(entry.iterancestors(f"{{{ns}}}entry"))))
+        title = " ".join("".join(entry.findtext(f"{{{ns}}}title") or "").split())
+        links = [(link.get("href"), link.get("type")) for link in entry.iter(f"{{{ns}}}link")
+                 if link.get("href") and link.get("rel", "alternate") in ("alternate", "enclosure")]
+        ident = (entry.findtext(f"{{{ns}}}id") or "").strip()
+        if not links and ident.startswith(("http://", "https://")):
+            links = [(ident, None)]
+        for href, kind in links:
+            # without a type feedparser would call the file a web page (text/html)
+            kind = kind or mimetypes.guess_type(href.split("?")[0])[0]
+            attributes = {"rel": "enclosure", "href": href}
+            attributes.update({"type": kind} if kind else {})
+            attributes.update({"title": title} if title else {})
+            etree.SubElement(top, f"{{{ns}}}link", attributes)
+    for entry in nested:
+        parent = entry.getparent()
+        if parent is not None:
+            parent.remove(entry)  # lxml keeps the removed element's tail text out of the tree
+    if not nested:
+        return body, 0
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8"), len(nested)
 
 
 def next_link(feed: Mapping[str, Any], base: str) -> str | None:
@@ -229,7 +286,24 @@ def _stamp(parsed: Any) -> str | None:
         return None
 
 
-def entry_dict(entry: Mapping[str, Any], feed: Mapping[str, Any]) -> dict[str, Any]:
+def dc_values(entry: Mapping[str, Any], namespaces: Mapping[str, str] | None
+              ) -> dict[str, list[str]]:
+    """The entry's Dublin Core values feedparser keeps under "<prefix>_<element>" (dc_type,
+    dcterms_license, a feed's own prefix such as dcx_type), by raw-record key; a prefix
+    counts when the feed binds it to a DC namespace (or it is feedparser's dc/dcterms)."""
+    dc_prefixes = {"dc", "dcterms"} | {prefix.lower() for prefix, uri in (namespaces or {}).items()
+                                       if prefix and _DC_NAMESPACE.match(str(uri))}
+    found: dict[str, list[str]] = {}
+    for key, value in entry.items():
+        prefix, _, element = str(key).rpartition("_")
+        target = _DC_KEYS.get(element.lower())
+        if target and prefix.lower() in dc_prefixes:
+            found.setdefault(target, []).extend(values(value))
+    return found
+
+
+def entry_dict(entry: Mapping[str, Any], feed: Mapping[str, Any],
+               namespaces: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The useful fields of one feedparser entry, as the JSON raw record keeps them."""
     links = [{k: link[k] for k in ("href", "rel", "type", "title", "length") if link.get(k)}
              for link in entry.get("links") or [] if link.get("href")]
@@ -237,12 +311,13 @@ def entry_dict(entry: Mapping[str, Any], feed: Mapping[str, Any]) -> dict[str, A
                   for link in links if link.get("rel") == "enclosure"]
     media = [{k: m[k] for k in ("url", "type", "medium") if m.get(k)}
              for m in entry.get("media_content") or [] if m.get("url")]
+    dc = dc_values(entry, namespaces)
     data: dict[str, Any] = {
         "id": (entry.get("id") or "").strip() or None,
         "title": entry.get("title"),
         "summary": entry.get("summary"),
         "content": [c.get("value") for c in entry.get("content") or [] if c.get("value")],
-        "link": entry.get("link") or None,
+        "link": entry_page(links, entry.get("link"), bool(entry.get("guidislink"))),
         "links": links,
         "authors": [a.get("name") for a in entry.get("authors") or [] if a.get("name")],
         "contributors": [a.get("name") for a in entry.get("contributors") or []
@@ -256,11 +331,15 @@ def entry_dict(entry: Mapping[str, Any], feed: Mapping[str, Any]) -> dict[str, A
                           or dict.get(entry, "published_parsed")),
         "language": entry_language(entry, feed),
         # RFC 4287 4.2.10: an entry without its own rights has the feed's.
-        "rights": entry.get("rights") or feed.get("rights"),
-        "license": [link["href"] for link in links if link.get("rel") == "license"],
+        "rights": entry.get("rights") or next(iter(dc.get("dc_rights", [])), None)
+        or feed.get("rights"),
+        "license": [link["href"] for link in links if link.get("rel") == "license"]
+        + dc.get("dc_license", []),
+        "access_rights": dc.get("access_rights"),
+        "levels": dc.get("levels"),
         "enclosures": enclosures,
         "media": media,
-        "types": values(entry.get("dc_type")),
+        "types": dc.get("types", []),
         "publisher": entry.get("publisher"),
     }
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}

@@ -104,6 +104,7 @@ class Batch:
     pages: list[PageState] = field(default_factory=list)  # web pages fetched for this batch
     skipped: int = 0  # records known unchanged and so not fetched again (counted as unchanged)
     normalised: list[Record] | None = None
+    untitled: list[str] = field(default_factory=list)  # identifiers dropped: no title
 
 
 @dataclass(frozen=True)

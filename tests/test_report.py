@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 from collections import Counter
@@ -398,7 +399,9 @@ def expected_quality(built: Built, source_id: str) -> dict[str, Any]:
         "description": lambda r: filled(r["description"]),
         "language": lambda r: r["language"] is not None,
         "license": lambda r: r["license"] is not None,
+        "access": lambda r: filled(r["access"]),
         "resource_type": lambda r: r["resource_type"] is not None,
+        "education_level": lambda r: bool(json.loads(r["education_level"] or "[]")),
         "url": lambda r: filled(r["url"]),
         "subjects": lambda r: bool(json.loads(r["subjects"] or "[]")),
     }
@@ -430,15 +433,39 @@ def test_quality_shows_which_mapping_to_fix(built):
 
     table = built.run("report", "quality").stdout.splitlines()
     assert cells(table[0]) == ["source", "records", "title", "description", "language",
-                               "licence", "type", "URL", "subjects"]
+                               "licence", "access", "type", "level", "URL", "subjects"]
     big = expected_quality(built, "ua-big")
     line = cells(next(x for x in table if x.startswith("ua-big ")))
     assert line == ["ua-big", f"{big['records']:,}", *(pct(big[f"{k}_filled"]) for k in (
-        "title", "description", "language", "license", "resource_type", "url", "subjects"))]
+        "title", "description", "language", "license", "access", "resource_type",
+        "education_level", "url", "subjects"))]
     assert cells(table[-1])[:2] == ["total", f"{len(_rows(built.db)):,}"]
 
     markdown = built.run("report", "quality", "--format", "markdown").stdout.splitlines()
-    assert re.fullmatch(r"\|(?:-{3,}:?\|){9}", markdown[1])
+    assert re.fullmatch(r"\|(?:-{3,}:?\|){11}", markdown[1])
+
+
+def test_quality_shows_the_education_level_and_access_fill(built, tmp_path):
+    """A level counts when the record has one or more ISCED levels (not "[]" nor NULL);
+    access when it is stated."""
+    db = tmp_path / "levels.db"
+    shutil.copy(built.db, db)
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE source_id = 'kz-lib' AND deleted = 0 ORDER BY id")]
+        conn.executemany("UPDATE records SET education_level = ? WHERE id = ?",
+                         [('["ISCED 2"]' if i % 3 == 0 else "[]" if i % 3 == 1 else None, rid)
+                          for i, rid in enumerate(ids)])
+        conn.executemany("UPDATE records SET access = ? WHERE id = ?",
+                         [(None if i % 2 == 0 else "open", rid) for i, rid in enumerate(ids)])
+        conn.commit()
+        row = next(r for r in report.quality(conn) if r["id"] == "kz-lib")
+    finally:
+        conn.close()
+    assert row["education_level_filled"] == pytest.approx(len(ids[::3]) / len(ids))
+    assert row["access_filled"] == pytest.approx((len(ids) - len(ids[::2])) / len(ids))
 
 
 # --- the library: the licence mix, the SQL, the cost -----------------------------------------

@@ -62,10 +62,22 @@ class SourceResult:
     seconds: float = 0.0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    untitled: list[str] = field(default_factory=list)  # records not stored: no title
 
     @property
     def received(self) -> int:
         return self.new + self.updated + self.deleted + self.unchanged
+
+
+def untitled_warning(identifiers: list[str]) -> list[str]:
+    """The run's warning about records left out for want of a title (none: no warning)."""
+    if not identifiers:
+        return []
+    shown = ", ".join(identifiers[:3]) + (", …" if len(identifiers) > 3 else "")
+    records = "record" if len(identifiers) == 1 else "records"
+    were = "was" if len(identifiers) == 1 else "were"
+    return [f"{len(identifiers):,} {records} without a title {were} not stored ({shown}): a "
+            "record needs a title; check the source's mapping"]
 
 
 def select_sources(config: Config, source_ids: Sequence[str] = ()) -> list[Source]:
@@ -177,7 +189,9 @@ def harvest_source(source: Source, settings: Settings, catalogue: Catalogue, ful
     writer = BatchWriter(catalogue, source.id, tally, ahead=STORE_AHEAD)
     try:
         for batch in harvester.harvest(state, full=full):
-            writer.submit(normalised(batch, source.country), RunProgress(
+            normalised(batch, source.country)
+            result.untitled.extend(batch.untitled)
+            writer.submit(batch, RunProgress(
                 run_id, source.id, client.requests_made, client.bytes_received))
             if stop is not None:
                 stop.check()
@@ -216,7 +230,7 @@ def _finish(catalogue: Catalogue, result: SourceResult, harvester: Harvester, cl
     result.requests = client.requests_made
     result.bytes = client.bytes_received
     result.seconds = time.monotonic() - started
-    result.warnings = list(harvester.warnings)
+    result.warnings = list(harvester.warnings) + untitled_warning(result.untitled)
     try:
         status = catalogue.finish_run(
             result.run_id, result.source_id, result.status, error=result.error,

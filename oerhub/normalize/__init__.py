@@ -127,10 +127,28 @@ def storable(raws: list[RawRecord], records: list[Record]) -> tuple[list[RawReco
     return raws, records
 
 
+def titled(raws: list[RawRecord], records: list[Record]
+           ) -> tuple[list[RawRecord], list[Record], list[str]]:
+    """The batch without its live records that have no title, and their identifiers.
+
+    A record without a title is never stored, whatever the protocol: a reader cannot tell
+    it from another, and it is most often not a resource (a feed's nested file entry, a
+    page's stray node, a mapping that read the wrong element). Tombstones carry no title
+    and are kept. The harvest counts what was dropped and says so in the run's warnings."""
+    if all(record.deleted or record.title for record in records):
+        return raws, records, []
+    keep = [i for i, record in enumerate(records) if record.deleted or record.title]
+    dropped = [record.identifier for record in records if not (record.deleted or record.title)]
+    return [raws[i] for i in keep], [records[i] for i in keep], dropped
+
+
 def normalised(batch: Batch, country: str | None) -> Batch:
     """The harvest's one normalisation stage: `batch.normalised` filled (unless the worker
-    process that read the page did it, by `normalize_batch` too) and the batch made storable."""
+    process that read the page did it, by `normalize_batch` too), the batch made storable,
+    and records without a title left out (`titled`; `batch.untitled` names them)."""
     records = batch.normalised if batch.normalised is not None else normalize_batch(
         country, batch.records, batch.elements)
-    batch.records, batch.normalised = storable(batch.records, records)
+    raws, records = storable(batch.records, records)
+    batch.records, batch.normalised, untitled = titled(raws, records)
+    batch.untitled.extend(untitled)
     return batch

@@ -48,12 +48,22 @@ def pick_resource_type(values: Iterable[str]) -> str | None:
 
 
 @lru_cache(maxsize=_SIZE)
-def _levels(value: str) -> tuple[str, ...]:
-    return tuple(education.normalize_education_levels(value))
+def _levels(value: str, country: str | None) -> tuple[str, ...]:
+    return tuple(education.normalize_education_levels(value, country))
 
 
-def education_levels(value: str) -> list[str]:
-    return list(_levels(value))
+def education_levels(value: str, country: str | None = None) -> list[str]:
+    return list(_levels(value, country))
+
+
+@lru_cache(maxsize=_SIZE)
+def _age_levels(value: str, country: str | None) -> tuple[str, ...]:
+    return tuple(education.age_range_levels(value, country))
+
+
+def age_levels(value: str, country: str | None = None) -> list[str]:
+    """The levels of a typical age range (bare numbers are ages)."""
+    return list(_age_levels(value, country))
 
 
 date = lru_cache(maxsize=_SIZE)(dates.normalize_date)

@@ -47,4 +47,16 @@ def set_controlled(record: Record, languages: Sequence[str], rights: Sequence[st
     record.resource_type = cached.pick_resource_type(types)
 
     record.education_level_raw = "; ".join(levels) or None
-    record.education_level = sorted({lvl for v in levels for lvl in cached.education_levels(v)})
+    record.education_level = sorted({lvl for v in levels
+                                     for lvl in cached.education_levels(v, record.country)})
+
+
+def add_age_levels(record: Record, ages: Sequence[str]) -> None:
+    """A typical age range (LOM, schema.org typicalAgeRange) adds its levels and its raw
+    spelling to those the level fields gave: "13 - 15" is ages, not grades."""
+    if not ages:
+        return
+    record.education_level_raw = "; ".join(
+        [*([record.education_level_raw] if record.education_level_raw else []), *ages])
+    record.education_level = sorted({*record.education_level, *(
+        lvl for v in ages for lvl in cached.age_levels(v, record.country))})

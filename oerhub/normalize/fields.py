@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from oerhub.models import Record
-from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
+from oerhub.normalize.controlled import add_age_levels, first_clean, pick_date, set_controlled
 from oerhub.normalize.subjects import split_subjects
 from oerhub.normalize.text import clean_text, unique
 
 FIELDS = ("title", "description", "url", "language", "license", "resource_type",
-          "education_level", "subjects", "creators", "publisher", "date", "identifiers",
-          "access")
+          "education_level", "age_range", "subjects", "creators", "publisher", "date",
+          "identifiers", "access")
 
 
 def values(value: Any) -> list[str]:
@@ -49,5 +49,6 @@ def map_fields(fields: Mapping[str, Any], record: Record) -> None:
     record.date = pick_date(get("date"))
     set_controlled(record, get("language"), get("license"), get("resource_type"),
                    get("education_level"))
+    add_age_levels(record, get("age_range"))
     access = get("access")
     record.access = record.access or (access[0] if access else None)

@@ -12,7 +12,7 @@ from typing import Any
 from oerhub.models import Record
 from oerhub.normalize import cached
 from oerhub.normalize.text import clean_text, unique
-from oerhub.normalize.urls import best_url
+from oerhub.normalize.urls import best_url, repository_host
 from oerhub.normalize.xmltext import local_name, text_of
 
 NAMESPACES = frozenset({
@@ -23,8 +23,16 @@ NAMESPACES = frozenset({
 })
 PREFIXES = frozenset({"lom", "oai_lom", "ims_lom", "lom_ims", "ieee_lom", "oai_estcore",
                       "estcore"})
-_VCARD_FN = re.compile(r"^\s*FN[^:]*:(.+?)\s*$", re.M | re.I)
-_VCARD_N = re.compile(r"^\s*N[^:]*:(.+?)\s*$", re.M | re.I)
+# "FN;CHARSET=UTF-8:Name": the property, its parameters, its value ("N" is not "NOTE")
+_VCARD_FN = re.compile(r"^\s*FN(?:;[^:]*)?:(.+?)\s*$", re.M | re.I)
+_VCARD_N = re.compile(r"^\s*N(?:;[^:]*)?:(.+?)\s*$", re.M | re.I)
+_VCARD_ORG = re.compile(r"^\s*ORG(?:;[^:]*)?:(.+?)\s*$", re.M | re.I)
+_VCARD_FOLD = re.compile(r"\r?\n[ \t]")
+# A property name (RFC 6350 section 6, and X- extensions) after a space: where a one-line
+# vCard's next property begins. Upper case only, so that a name's own words are left alone.
+_VCARD_PROPERTY = re.compile(
+    r"[ \t]+(?=(?:BEGIN|VERSION|FN|N|ORG|TITLE|ROLE|EMAIL|TEL|ADR|LABEL|URL|NOTE|UID|REV|"
+    r"NICKNAME|PHOTO|BDAY|GEO|TZ|SOURCE|KIND|LANG|CATEGORIES|PRODID|END|X-[A-Z0-9-]+)[;:])")
 
 
 def map_into(element: Any, record: Record) -> None:
@@ -50,7 +58,7 @@ def map_into(element: Any, record: Record) -> None:
                    for entry in _children(ident, "entry")]
     record.identifiers = unique(v for v, _ in identifiers)
     locations = [(text_of(n).strip(), {}) for n in _children(technical, "location")]
-    record.url = best_url(locations + identifiers)
+    record.url = best_url(locations + identifiers, repository_host(record.identifier))
 
     contributions = _children(lifecycle, "contribute")
     creators, publishers, dates = [], [], []
@@ -72,12 +80,13 @@ def map_into(element: Any, record: Record) -> None:
     types = [_value(n) for e in educational for n in _children(e, "learningResourceType")]
     record.resource_type_raw = "; ".join(t for t in types if t) or None
     record.resource_type = cached.pick_resource_type(types)
-    contexts = [_value(n) for e in educational for n in _children(e, "context")]
-    contexts += [_langstring(n, None) or "" for e in educational
-                 for n in _children(e, "typicalAgeRange")]
-    contexts = [c for c in contexts if c]
-    record.education_level_raw = "; ".join(contexts) or None
-    record.education_level = sorted({lvl for c in contexts for lvl in cached.education_levels(c)})
+    contexts = [c for c in (_value(n) for e in educational for n in _children(e, "context")) if c]
+    ages = [a for a in (_langstring(n, None) for e in educational
+                        for n in _children(e, "typicalAgeRange")) if a]
+    record.education_level_raw = "; ".join(contexts + ages) or None
+    record.education_level = sorted(
+        {lvl for c in contexts for lvl in cached.education_levels(c, record.country)}
+        | {lvl for a in ages for lvl in cached.age_levels(a, record.country)})
 
     statements = [_langstring(n, None) or "" for n in _children(rights, "description")]
     restriction = _value(_child(rights, "copyrightAndOtherRestrictions"))
@@ -146,15 +155,28 @@ def _langstring(node: Any, language: str | None) -> str | None:
     return None
 
 
+def _vcard_lines(text: str) -> str:
+    """The vCard one property a line: folded lines joined (RFC 6350 3.2), literal "\\n"
+    escapes and a vCard written on one line ("BEGIN:VCARD VERSION:3.0 FN:A B END:VCARD",
+    as some LOM editors store it) split before each property name."""
+    text = text.replace("\\r\\n", "\n").replace("\\n", "\n")
+    text = _VCARD_FOLD.sub("", text)
+    return _VCARD_PROPERTY.sub("\n", text)
+
+
 def _vcard_name(text: str) -> str:
+    """FN, else N as "Given Family", else ORG: a LOM entity's name; text without a vCard is
+    the name itself."""
     if "BEGIN:VCARD" not in text.upper():
         return text
-    match = _VCARD_FN.search(text) or _VCARD_N.search(text)
+    text = _vcard_lines(text)
+    match = _VCARD_FN.search(text) or _VCARD_N.search(text) or _VCARD_ORG.search(text)
     if not match:
         return ""
     name = match.group(1)
     if match.re is _VCARD_N:  # "Family;Given;;;" → "Given Family"
         parts = [p for p in name.split(";") if p]
         name = " ".join(parts[1:2] + parts[:1])
-    return name.replace("\\,", ",")
-
+    elif match.re is _VCARD_ORG:  # "Org;Unit" → "Org"
+        name = name.split(";")[0]
+    return name.replace("\\,", ",").replace("\\;", ";").strip()

@@ -12,7 +12,7 @@ from oerhub.models import Record
 from oerhub.normalize.controlled import first_clean, pick_date, set_controlled
 from oerhub.normalize.subjects import split_subjects
 from oerhub.normalize.text import clean_text, unique
-from oerhub.normalize.urls import best_url
+from oerhub.normalize.urls import best_url, repository_host
 
 NAMESPACES = frozenset({
     "http://www.openarchives.org/OAI/2.0/oai_dc/",
@@ -93,7 +93,7 @@ def map_into(element: Any, record: Record) -> None:
     record.publisher = first_clean(get("publisher", []))
     record.date = pick_date(get("issued", []) + get("date", []) + get("created", []))
     record.identifiers = unique(clean_text(v) for v in get("identifier", []))
-    record.url = best_url(links)
+    record.url = best_url(links, repository_host(record.identifier))
     set_controlled(record, get("language", []),
                    get("rights", []) + get("license", []) + get("accessRights", []),
                    get("type", []), get("educationLevel", []) + get("audience", []))

@@ -9,6 +9,8 @@ normalised exactly as for OAI-PMH records. Rules worth knowing:
   (Course, Book, VideoObject) only speaks when learningResourceType maps to nothing;
 - date: datePublished, else dateCreated, else dateModified (the first that reads as a date);
 - access: isAccessibleForFree true → open, false → restricted (a licence saying more wins);
+- education level: educationalLevel and educationalAlignment (educationLevel), plus
+  typicalAgeRange read as ages ("10-12" → ISCED 1, 2; oerhub/normalize/education.py);
 - url: `url`, else an http(s) `@id`, else the page the node came from (its identifier).
 """
 
@@ -44,6 +46,7 @@ def map_into(node: Mapping[str, Any], record: Record) -> None:
         "license": licences(node.get("license")),
         "resource_type": learning_types + [_short(t) for t in texts(node.get("@type"))],
         "education_level": terms(node.get("educationalLevel")) + aligned(node, LEVEL_ALIGNMENTS),
+        "age_range": texts(node.get("typicalAgeRange")),
         "subjects": subjects(node),
         "creators": agents(node.get("author")) + agents(node.get("creator")),
         "publisher": (agents(node.get("publisher")) + agents(node.get("provider"))

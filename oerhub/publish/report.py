@@ -113,13 +113,17 @@ LAST_OK_BY_COUNTRY_SQL = (
     "SELECT s.country, MAX(r.finished_at) AS last_ok_harvest FROM harvest_runs r "
     "JOIN sources s ON s.id = r.source_id WHERE r.status = 'ok' GROUP BY s.country")
 
-# (key, what counts as filled) for `report quality`; subjects: a non-empty JSON array.
+# (key, what counts as filled) for `report quality`; subjects and education levels: a
+# non-empty JSON array. Access counts when it is stated (open, restricted, ...).
 QUALITY_FIELDS: tuple[tuple[str, str], ...] = (
     ("title", "NULLIF(TRIM(title), '')"),
     ("description", "NULLIF(TRIM(description), '')"),
     ("language", "language"),
     ("license", "license"),
+    ("access", "NULLIF(TRIM(access), '')"),
     ("resource_type", "resource_type"),
+    ("education_level", "CASE WHEN json_valid(education_level) "
+                        "THEN NULLIF(json_array_length(education_level), 0) END"),
     ("url", "NULLIF(TRIM(url), '')"),
     ("subjects", "CASE WHEN json_valid(subjects) THEN NULLIF(json_array_length(subjects), 0) "
                  "END"),
@@ -441,8 +445,8 @@ QUALITY_COLUMNS = (
     Column("records", "records", "count"),
     *(Column(f"{key}_filled", header, "share") for key, header in (
         ("title", "title"), ("description", "description"), ("language", "language"),
-        ("license", "licence"), ("resource_type", "type"), ("url", "URL"),
-        ("subjects", "subjects"))),
+        ("license", "licence"), ("access", "access"), ("resource_type", "type"),
+        ("education_level", "level"), ("url", "URL"), ("subjects", "subjects"))),
 )
 LINK_COLUMNS = (
     Column("links_checked", "links checked", "count"),

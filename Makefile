@@ -17,7 +17,7 @@ demo: setup        ## serve sample repositories on 127.0.0.1, harvest them, prin
 	$(BIN)/oerhub demo --serve
 
 test: setup        ## set up and run the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 clean:
 	rm -rf $(VENV) data/demo *.egg-info

@@ -33,15 +33,16 @@ def font_file(stem: str, style: str) -> Path | None:
 def _subset(path: Path, text: str) -> str:
     from fontTools import subset
 
-    font = subset.load_font(str(path), subset.Options())
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
+    font = subset.load_font(io.BytesIO(path.read_bytes()), options)  # no file left open
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
+    font.close()
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

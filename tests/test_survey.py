@@ -332,3 +332,29 @@ def test_pdf_embeds_fonts_for_cyrillic_georgian_and_armenian(tmp_path: Path) -> 
     text = subprocess.run(["pdftotext", str(tmp_path / "scripts.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert " ".join(words.split()) in " ".join(text.split())
+
+
+def test_every_word_is_in_every_language() -> None:
+    import tomllib
+
+    from oerhub.normalize.vocab import vocab_path
+    from oerhub.publish.survey import messages
+
+    english = set(messages.MESSAGES["en"])
+    for lang in messages.LANGUAGES:
+        assert set(messages.MESSAGES[lang]) == english, lang
+    terms = tomllib.loads(vocab_path("resource_types").read_text(encoding="utf-8"))["terms"]
+    assert set(messages.RESOURCE_TYPES) == set(terms)
+    assert messages.resource_type_name("textbook", "uk") == "підручник, посібник"
+    assert messages.country_name("KG", "uk") == "Киргизстан"
+    assert messages.language_name("kk", "ru") == "Казахский"
+
+
+def test_map_shades_by_unique_resources() -> None:
+    from oerhub.publish.survey import charts
+
+    assert charts.shade(0, 100) == charts.EMPTY
+    assert charts.shade(100, 100) == charts.BLUES[-1]
+    assert charts.shade(1, 100) == charts.BLUES[0]
+    svg = charts.choropleth({"UA": 100, "KZ": 1}, {"UA": "Ukraine"})
+    assert svg.count("<path") == 15 and "<title>Ukraine: 100</title>" in svg

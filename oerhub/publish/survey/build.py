@@ -32,7 +32,15 @@ from oerhub.publish.survey.figures import (
     summary_figure,
 )
 from oerhub.publish.survey.fonts import font_faces
-from oerhub.publish.survey.messages import LANGUAGES, MESSAGES, country_name, language_name
+from oerhub.publish.survey.messages import (
+    LANGUAGES,
+    MESSAGES,
+    NOT_STATED,
+    country_name,
+    language_name,
+    level_name,
+    resource_type_name,
+)
 from oerhub.registry import Config
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -81,10 +89,17 @@ class Words:
         return country_name(code, self.lang)
 
     def language(self, code: str) -> str:
-        return self.m["none"] if code == "none" else language_name(code, self.lang)
+        return NOT_STATED[self.lang] if code == "none" else language_name(code, self.lang)
 
     def value(self, value: str) -> str:
-        return self.m["none"] if value == "none" else value
+        """A licence id as it is, or 'not stated'."""
+        return NOT_STATED[self.lang] if value == "none" else value
+
+    def type(self, value: str) -> str:
+        return NOT_STATED[self.lang] if value == "none" else resource_type_name(value, self.lang)
+
+    def level(self, value: str) -> str:
+        return NOT_STATED[self.lang] if value == "none" else level_name(value, self.lang)
 
     def date(self, value: str | None) -> str:
         return value[:10] if value else self.m["never_short"]

@@ -21,10 +21,12 @@ EMPTY = "#e0e0e0"
 BAR = "#3182bd"
 
 
-def hbar(items: Sequence[tuple[str, float]], width: int = 520, label_width: int = 170,
-         fmt: str = "{:,.0f}") -> str:
-    """Horizontal bars, one per (label, value), the value written at each bar's end."""
+def hbar(items: Sequence[tuple[str, float]], width: int = 520, fmt: str = "{:,.0f}") -> str:
+    """Horizontal bars, one per (label, value), the value written at each bar's end; the
+    labels get the room their longest one needs (about 6.5 px a letter at 11 px)."""
     row, top = 20, 4
+    longest = max((len(_cut(label, 28)) for label, _ in items), default=0)
+    label_width = int(min(220, 12 + 6.2 * longest))
     height = top + row * len(items) + 4
     peak = max((v for _, v in items), default=0) or 1
     span = width - label_width - 60
@@ -33,10 +35,10 @@ def hbar(items: Sequence[tuple[str, float]], width: int = 520, label_width: int 
         y = top + i * row
         length = span * value / peak
         parts.append(f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end" '
-                     f'class="label">{escape(_cut(label, 28))}</text>')
+                     f'font-size="11" fill="#333">{escape(_cut(label, 28))}</text>')
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
                      f'fill="{BAR}"/>')
-        parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 14}" class="value">'
+        parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 14}" font-size="10" fill="#555">'
                      f'{escape(fmt.format(value))}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -50,7 +52,7 @@ def columns(items: Sequence[tuple[str, float]], width: int = 520, height: int = 
     parts = [_svg_open(width, height),
              f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" '
              'stroke="#999"/>',
-             f'<text x="{left - 4}" y="14" text-anchor="end" class="value">{peak:,.0f}</text>']
+             f'<text x="{left - 4}" y="14" text-anchor="end" font-size="10" fill="#555">{peak:,.0f}</text>']
     every = max(1, math.ceil(len(items) / 12))
     for i, (label, value) in enumerate(items):
         h = (height - bottom - 18) * value / peak
@@ -59,7 +61,7 @@ def columns(items: Sequence[tuple[str, float]], width: int = 520, height: int = 
                      f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{BAR}"/>')
         if i % every == 0:
             parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 14}" '
-                         f'text-anchor="middle" class="label">{escape(label)}</text>')
+                         f'text-anchor="middle" font-size="11" fill="#333">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -90,12 +92,13 @@ def choropleth(values: dict[str, int], names: dict[str, str], width: int = 760) 
     xs = [x for _, rings in features for ring in rings for x, _ in ring]
     ys = [y for _, rings in features for ring in rings for _, y in ring]
     k = math.cos(math.radians(50))
-    scale = width / ((max(xs) - min(xs)) * k)
-    height = int((max(ys) - min(ys)) * scale) + 2
+    pad = 12  # room for the labels of the countries on the edge
+    scale = (width - 2 * pad) / ((max(xs) - min(xs)) * k)
+    height = int((max(ys) - min(ys)) * scale) + 2 * pad
     peak = max(values.values(), default=0)
 
     def point(x: float, y: float) -> str:
-        return f"{(x - min(xs)) * k * scale:.1f},{(max(ys) - y) * scale:.1f}"
+        return f"{pad + (x - min(xs)) * k * scale:.1f},{pad + (max(ys) - y) * scale:.1f}"
 
     parts = [_svg_open(width, height + 26)]
     for code, rings in features:
@@ -108,12 +111,12 @@ def choropleth(values: dict[str, int], names: dict[str, str], width: int = 760) 
         cx = sum(x for x, _ in ring) / len(ring)
         cy = sum(y for _, y in ring) / len(ring)
         x, y = point(cx, cy).split(",")
-        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" class="maplabel">'
+        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" font-size="10" font-weight="700" fill="#222">'
                      f'{code}</text>')
     for i, colour in enumerate((EMPTY, *BLUES)):
         parts.append(f'<rect x="{10 + i * 28}" y="{height + 8}" width="26" height="12" '
                      f'fill="{colour}"/>')
-    parts.append(f'<text x="{10 + 6 * 28 + 4}" y="{height + 18}" class="label">0 … '
+    parts.append(f'<text x="{10 + 6 * 28 + 4}" y="{height + 18}" font-size="11" fill="#333">0 … '
                  f'{peak:,}</text></svg>')
     return "".join(parts)
 

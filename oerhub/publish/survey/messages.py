@@ -266,6 +266,50 @@ def language_name(code: str, lang: str) -> str:
     language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
     if language is None:
         return code
+    if lang == "en" and code in ENGLISH_LANGUAGE_NAMES:
+        return ENGLISH_LANGUAGE_NAMES[code]
     name = language.name if lang == "en" else _translation("iso639-3", lang).gettext(
         language.name)
     return name[:1].upper() + name[1:]
+
+
+# The resource types of data/vocab/resource_types.toml: (English, Russian, Ukrainian).
+RESOURCE_TYPES: dict[str, tuple[str, str, str]] = {
+    "textbook": ("textbook", "учебник, пособие", "підручник, посібник"),
+    "course": ("course", "курс", "курс"),
+    "lecture": ("lecture", "лекция", "лекція"),
+    "guide": ("methodological guide", "методические указания", "методичні вказівки"),
+    "exercise": ("exercises", "практикум", "практикум"),
+    "assessment": ("assessment", "тесты и контроль", "тести й контроль"),
+    "lesson": ("lesson", "урок", "урок"),
+    "presentation": ("presentation", "презентация", "презентація"),
+    "video": ("video", "видео", "відео"),
+    "audio": ("audio", "аудио", "аудіо"),
+    "image": ("image", "изображение", "зображення"),
+    "interactive": ("interactive", "интерактивный ресурс", "інтерактивний ресурс"),
+    "software": ("software", "программа", "програма"),
+    "dataset": ("dataset", "набор данных", "набір даних"),
+    "thesis": ("thesis", "диссертация, ВКР", "дисертація, кваліфікаційна робота"),
+    "article": ("article", "статья", "стаття"),
+    "conference_paper": ("conference paper", "доклад", "доповідь"),
+    "book_part": ("book chapter", "глава книги", "розділ книги"),
+    "book": ("book", "книга", "книга"),
+    "report": ("report", "отчёт", "звіт"),
+    "preprint": ("preprint", "препринт", "препринт"),
+    "review": ("review", "рецензия, обзор", "рецензія, огляд"),
+    "periodical": ("periodical", "периодическое издание", "періодичне видання"),
+    "learning_object": ("learning object", "учебный материал", "навчальний матеріал"),
+    "collection": ("collection", "коллекция", "колекція"),
+}
+LEVEL_WORD = {"en": "ISCED", "ru": "МСКО", "uk": "МСКО"}
+NOT_STATED = {"en": "not stated", "ru": "не указано", "uk": "не зазначено"}
+ENGLISH_LANGUAGE_NAMES = {"ky": "Kyrgyz", "ro": "Romanian (Moldovan)"}
+
+
+def resource_type_name(term: str, lang: str) -> str:
+    names = RESOURCE_TYPES.get(term)
+    return names[LANGUAGES.index(lang)] if names else term
+
+
+def level_name(value: str, lang: str) -> str:
+    return value.replace("ISCED", LEVEL_WORD[lang], 1)

@@ -207,6 +207,8 @@ def test_since_counts_new_resources_new_and_lost_sources(built: Built, tmp_path:
     assert sources["demo-lv"]["failures"] == "1"
     page = (tmp_path / "s" / "index.html").read_text(encoding="utf-8")
     assert "Since 2021-01-01" in page and "demo-lv" in page
+    # what is missing, said in words in Latvia's profile
+    assert "1 of its sources failed at the last harvest: demo-lv." in page
     bad = oerhub_in_process(tmp_path, "report", "survey", "--out", str(tmp_path / "t"),
                             "--since", "last week")
     assert bad.returncode != 0 and "not a date" in bad.stderr
@@ -244,6 +246,27 @@ def test_page_is_self_contained(built: Built) -> None:
     # each country's profile, and what is missing said in words
     assert page.count('class="profile"') == 15
     assert "No source of Belarus is in the registry" in page
+    assert "No resource of Armenia states an education level (ISCED)." in page
+
+
+def test_page_shows_the_figures_of_the_csvs(built: Built) -> None:
+    """The page draws from the same figures: each country's row of the table shows the
+    CSV's records and unique resources, and the summary cards the CSV's totals."""
+    out = built.survey("shown", "--no-pdf")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">([\d,]+)</td>\s*"
+                       r"<td class=\"n\">([\d,]+)</td><td class=\"n\">([\d,]+)</td>", page)
+    shown = {name: (int(records.replace(",", "")), int(unique.replace(",", "")))
+             for name, _, records, unique in cells}
+    from oerhub.publish.survey.messages import country_name
+
+    for row in _csv(out, "countries"):
+        assert shown[country_name(row["country"], "en")] == (
+            int(row["records"]), int(row["unique_resources"])), row
+    summary = {row["metric"]: int(row["value"]) for row in _csv(out, "summary")
+               if row["metric"] in ("records", "unique_resources")}
+    assert f"<b>{summary['records']}</b>Records" in page
+    assert f"<b>{summary['unique_resources']}</b>Unique resources" in page
 
 
 def test_unknown_country_is_refused(built: Built) -> None:

@@ -44,6 +44,7 @@ from oerhub.publish.survey.messages import (
 from oerhub.registry import Config
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+HALF = 360  # px: the width of a chart in a half column, drawn about 1:1 on the page
 
 
 @dataclass
@@ -105,8 +106,8 @@ class Words:
         return value[:10] if value else self.m["never_short"]
 
 
-def _missing(words: Words, code: str, row: dict[str, Any], sources: list[dict[str, Any]]
-             ) -> list[str]:
+def _missing(words: Words, code: str, row: dict[str, Any], sources: list[dict[str, Any]],
+             levels: list[dict[str, Any]]) -> list[str]:
     """What a reader should know is missing in one country, in sentences."""
     m, name, out = words.m, words.country(code), []
     if not sources:
@@ -120,6 +121,8 @@ def _missing(words: Words, code: str, row: dict[str, Any], sources: list[dict[st
     if row["records"] and not row["national_language"]:
         langs = ", ".join(words.language(lang) for lang in NATIONAL_LANGUAGES.get(code, ()))
         out.append(m["no_national"].format(country=name, languages=langs))
+    if row["records"] and all(level["value"] == "none" for level in levels):
+        out.append(m["no_level"].format(country=name))
     for status in ("failing", "never"):
         ids = [s["id"] for s in sources if s["status"] == status]
         if ids:
@@ -135,10 +138,12 @@ def _profile(config: Config, conn: sqlite3.Connection, words: Words, row: dict[s
     by_kind = {f.name.removeprefix(f"{code}_"): f for f in dists}
     profile = {"code": code, "name": words.country(code), "row": row,
                "sources": sources.dicts(), "figures": {k: f.dicts() for k, f in by_kind.items()},
-               "growth_svg": charts.columns([(r[0], r[1]) for r in by_kind["growth"].rows]),
+               "growth_svg": charts.columns([(r[0], r[1]) for r in by_kind["growth"].rows],
+                                            width=HALF),
                "languages_svg": charts.hbar([(words.language(r[0]), r[1])
-                                             for r in by_kind["languages"].rows[:8]]),
-               "missing": _missing(words, code, row, sources.dicts())}
+                                             for r in by_kind["languages"].rows[:8]], width=HALF),
+               "missing": _missing(words, code, row, sources.dicts(),
+                                   by_kind["education_levels"].dicts())}
     return profile, [sources, *dists]
 
 
@@ -179,8 +184,10 @@ def build_context(config: Config, conn: sqlite3.Connection, lang: str = "en",
         "region": {k: by_name[k].dicts() for k in (
             "languages", "licences", "resource_types", "education_levels", "providers")},
         "region_languages_svg": charts.hbar([(words.language(r[0]), r[1])
-                                             for r in by_name["languages"].rows[:10]]),
-        "growth_svg": charts.columns([(r[0], r[1]) for r in by_name["growth"].rows]),
+                                             for r in by_name["languages"].rows[:10]],
+                                            width=HALF),
+        "growth_svg": charts.columns([(r[0], r[1]) for r in by_name["growth"].rows],
+                                     width=HALF),
         "registry": by_name["sources"].dicts(), "window": harvest_window(conn, codes),
         "one_country": bool(country),
     }

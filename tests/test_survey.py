@@ -315,15 +315,22 @@ def _page_count(pdf: Path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
-@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
-def test_pdf_renders_every_page(built: Built, lang: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("lang", "args", "least"), [
+    ("en", [], 20), ("ru", [], 20), ("uk", [], 20),
+    ("uk", ["--country", "KZ"], 4),
+])
+def test_pdf_renders_every_page(built: Built, lang: str, args: list[str], least: int,
+                                tmp_path: Path) -> None:
     _needs_pdf_tools()
-    out = built.survey(f"pdf-{lang}", "--lang", lang)
+    out = built.survey(f"pdf-{lang}-{len(args)}", "--lang", lang, *args)
     pdf = out / "survey.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     pages = _pages(pdf, tmp_path)
-    # contents + summary, map, countries table, 15 profiles (more for long ones), annex
-    assert len(pages) == _page_count(pdf) >= 20
+    # the region: contents and summary, map, countries table, 15 profiles (more pages for
+    # the long ones), annex; one country: summary, map, its profile, annex
+    assert len(pages) == _page_count(pdf) >= least
+    if args:
+        assert len(pages) < 10
     blank = [p.name for p in pages if _ink(p) < 200]
     assert not blank, f"blank pages: {blank}"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,

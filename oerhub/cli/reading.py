@@ -260,3 +260,48 @@ def named_registry(config_file: str | None) -> Config | None:
     if config_file or os.environ.get("OERHUB_CONFIG"):
         return load_config(config_file)
     return None
+
+
+@report.command("survey")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for index.html, survey.pdf and figures/*.csv.")
+@click.option("--country", metavar="XX", help="Only this country (ISO 3166-1 alpha-2).")
+@click.option("--lang", type=click.Choice(["en", "ru", "uk"]), default="en", show_default=True,
+              help="Language of the text, and of country and language names.")
+@click.option("--since", metavar="DATE", help="Also say what changed since DATE (YYYY-MM-DD): "
+              "new resources, new sources, sources lost.")
+@click.option("--no-pdf", "no_pdf", is_flag=True, help="Write the page and the CSVs only.")
+@config_option
+@db_option
+def report_survey(out_dir: str, country: str | None, lang: str, since: str | None,
+                  no_pdf: bool, config_file: str | None, db_file: str | None) -> None:
+    """An analytical survey of OER coverage in the CIS and Baltic countries, to hand on.
+
+    Writes DIR/index.html (one self-contained page: charts as SVG, fonts inside),
+    DIR/survey.pdf (A4, page numbers, contents) and DIR/figures/*.csv (the data behind
+    every chart and table): a summary, a map and a bar chart of unique resources, one
+    profile per country (sources and their health, languages, types, ISCED levels,
+    licences, growth, providers, what is missing), and a methods annex. There is no
+    --theme yet: the thematic gateways do not exist.
+
+    \b
+    Examples:
+      oerhub report survey --out survey/
+      oerhub report survey --out survey-ru/ --lang ru --since 2026-01-01
+      oerhub report survey --out ua/ --country UA --lang uk
+    """
+    import datetime as dt
+
+    from oerhub.publish.survey.build import write_survey
+
+    if since:
+        try:
+            since = dt.date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise OerhubError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    with Catalogue(existing_db(db_file)) as catalogue:
+        config = named_registry(config_file) or catalogue.registry()
+        survey = write_survey(config, catalogue.conn, Path(out_dir), lang=lang,
+                              country=country, since=since, pdf=not no_pdf)
+    click.echo(f"{survey.html}" + (f", {survey.pdf}" if survey.pdf else "")
+               + f" and {len(survey.figures)} figures in {Path(out_dir) / 'figures'}")

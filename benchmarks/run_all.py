@@ -31,11 +31,13 @@ import latency  # noqa: E402
 import many_sources  # noqa: E402
 import memory  # noqa: E402
 import publishing  # noqa: E402
+import survey  # noqa: E402
 import throughput  # noqa: E402
 from common import PROJECT, Result  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-NAMES = ("throughput", "memory", "latency", "incremental", "many_sources", "publishing")
+NAMES = ("throughput", "memory", "latency", "incremental", "many_sources", "publishing",
+         "survey")
 
 
 def plan(args: argparse.Namespace) -> dict[str, Callable[[], Result]]:
@@ -50,6 +52,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], Result]]:
         "incremental": lambda: incremental.run(records, repeat),
         "many_sources": lambda: many_sources.run(10 if quick else 30, 0.1),
         "publishing": lambda: publishing.run(published, args.dir, 3 if quick else 5),
+        "survey": lambda: survey.run(published, args.dir),
     }
 
 

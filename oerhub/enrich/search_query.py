@@ -19,6 +19,7 @@ from oerhub.enrich.word_forms import query_languages, script_of, word_keys
 
 PREFIX_BELOW = 5  # words shorter than this are also a word's start (`физ`, `mat`)
 PREFIX_FROM = 3   # shorter ones only as typed: `ма*` would open half the index
+OTHER_SPELLINGS = "{folded forms text_forms}"  # the columns a Cyrillic spelling may match
 LATIN_READINGS = ("ru", "uk", "kk", "uz")  # a Latin query word spelled in Cyrillic as these
 
 
@@ -45,9 +46,11 @@ def word_terms(word: str, last: bool, language: str | None) -> str:
     if len(tokens) == 1:
         token = tokens[0].lower()
         keys = word_keys(token, query_languages(token, language))
-        if script_of(token) == "latin":
-            keys |= cyrillic_keys(token, language)
         terms += [quoted(key) for key in sorted(keys - {token}) if len(key) > 1]
+        if script_of(token) == "latin":  # only where other spellings are: own script first
+            other = sorted(key for key in cyrillic_keys(token, language) - keys if len(key) > 1)
+            if other:
+                terms.append(OTHER_SPELLINGS + " : (" + " OR ".join(map(quoted, other)) + ")")
     if (last or len(word) < PREFIX_BELOW) and len(word) >= PREFIX_FROM:
         terms.append(quoted(word) + "*")
     return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"

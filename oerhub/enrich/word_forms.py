@@ -10,10 +10,13 @@ table (tests/test_word_forms.py, README "Word forms"):
 
 - Snowball stemmers (PyStemmer: the Snowball C code, ~1 µs a word, 0.7 MB) for ru, en, et, lt,
   ro and hy: the well-kept rules of each language.
-- simplemma's dictionaries (lemmas; ~15 µs a word, 19 MB with every language, loaded per
-  language on first use) for uk, lv and ka, which Snowball lacks, and beside Snowball for ru,
-  et, lt, ro, hy and en, where a lemma catches what a stem misses (suppletive and irregular
-  forms: `людей` → `человек`, `went` → `go`) — the lemma is stemmed too, so the two agree.
+- simplemma's dictionaries (lemmas; 19 MB with every language, each loaded on first use, 0.3
+  to 1 s) for uk, lv and ka, which Snowball lacks, and beside Snowball for et and hy, where the
+  table showed stems missing forms (Estonian õpikud/õpik and ajaloo/ajalugu, Armenian
+  քիմիայի/քիմիա); the lemma is stemmed too, so the two agree. Not for ru, en, lt, ro: Snowball
+  alone found every form of the table there, and each dictionary costs a second per process.
+- pymorphy3 (ru, uk dictionaries): not taken. Snowball (ru) and simplemma (uk) already reach
+  1.00 on the table, and it would add two dictionaries (~15 MB) for two languages only.
 - Our own suffix stripping (SUFFIXES below, small and tested) for the languages no library
   covers: kk, ky, uz, az, tk, tg and be; a query's last or short word is also a prefix
   (search_index), which covers what the stripping misses.
@@ -33,7 +36,7 @@ import Stemmer
 
 SNOWBALL = {"ru": "russian", "en": "english", "et": "estonian", "lt": "lithuanian",
             "ro": "romanian", "hy": "armenian"}
-LEMMAS = ("uk", "lv", "ka")  # where Snowball has no stemmer (see the docstring)
+LEMMAS = ("uk", "lv", "ka", "et", "hy")  # measured: see the docstring
 
 # Case, number and possessive endings of the languages no library covers, longest first
 # when tried; stripped up to three times while a stem of MIN_STEM letters or more is left.
@@ -56,11 +59,18 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "tk": ("lary", "leri", "lar", "ler", "nyň", "niň", "dan", "den", "da", "de", "yň", "iň",
            "sy", "si", "y", "i", "a", "e"),
     "tg": ("ҳои", "ҳо", "ои", "и", "ро", "он", "ӣ"),
+    "ka": ("ებისთვის", "ებით", "ების", "ებს", "ებში", "ები", "ისთვის", "ის", "ით", "ად",
+           "ში", "ზე", "ს", "ი", "მა", "ო"),
     "be": ("ымі", "амі", "ямі", "ага", "яга", "аму", "яму", "ых", "ым", "ыя", "ія", "ай",
            "ая", "ое", "ае", "ам", "ах", "оў", "еў", "аў", "іі", "ію", "ы", "і", "а", "я",
-           "у", "ю", "е", "о"),
+           "у", "ю", "е", "о", "ь"),
 }
 MIN_STEM = 4
+# A stem's last consonant as the word's end spells it once an ending is gone (қазақ: оқулық,
+# оқулығы; Azerbaijani dərslik, dərsliyi; Turkmen kitap, kitaby).
+VOICING = {"kk": {"ғ": "қ", "г": "к"}, "ky": {"г": "к", "б": "п"}, "uz": {"g": "k"},
+           "az": {"y": "k", "ğ": "q"}, "tk": {"b": "p", "g": "k", "d": "t"},
+           "be": {"ц": "к"}}  # Belarusian фізіка, па фізіцы
 
 SCRIPT_LANGUAGES = {
     "cyrillic": ("ru", "uk", "be", "kk", "ky", "uz", "tg"),
@@ -86,14 +96,19 @@ def _stemmer(language: str) -> Callable[[str], str]:
 def strip_suffixes(word: str, language: str) -> str:
     """Our fallback: the word without its case, number and possessive endings."""
     suffixes = SUFFIXES[language]
+    stripped = word
     for _ in range(3):
-        for suffix in sorted((s for s in suffixes if word.endswith(s)), key=len, reverse=True):
-            if len(word) - len(suffix) >= MIN_STEM:
-                word = word[:-len(suffix)]
+        for suffix in sorted((s for s in suffixes if stripped.endswith(s)), key=len,
+                             reverse=True):
+            if len(stripped) - len(suffix) >= MIN_STEM:
+                stripped = stripped[:-len(suffix)]
                 break
         else:
-            return word
-    return word
+            break
+    voicing = VOICING.get(language, {})
+    if stripped != word and stripped[-1] in voicing:
+        stripped = stripped[:-1] + voicing[stripped[-1]]
+    return stripped
 
 
 @lru_cache(maxsize=1 << 18)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import HARVEST_SETTINGS, oerhub_in_process, source_toml
+from conftest import HARVEST_SETTINGS, SiteClient, oerhub_in_process, source_toml
 
 from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
@@ -358,6 +359,27 @@ def test_oerhub_search_command(catalogue: Path) -> None:
     assert plain.returncode == 0 and "Учебник физики. Механика" in plain.stdout
     none = oerhub_in_process(catalogue, "search", "квантовая", "хромодинамика")
     assert none.returncode == 0 and none.stdout == "" and "Nothing found" in none.stderr
+
+
+def test_the_sites_ranked_search_reads_word_forms(catalogue: Path) -> None:
+    """/oerhub/search (`oerhub serve`) reads q as `oerhub search` does; the Resources page's
+    box keeps the words as typed."""
+    site = SiteClient.serving(catalogue / "oerhub.db")
+    try:
+        answer = site.get("/oerhub/search.json?" + urllib.parse.urlencode(
+            {"q": "учебник физики", "_shape": "array"}))
+        assert answer.status_code == 200, answer.text[:300]
+        titles = [row["title"] for row in answer.json()]
+        assert titles[:2] == ["Учебник физики. Механика", "Физика: учебник для 10 класса"]
+        answer = site.get("/oerhub/search.json?" + urllib.parse.urlencode(
+            {"q": 'физ" OR "', "_shape": "array"}))
+        assert answer.status_code == 200  # typed quotes and OR are words, not syntax
+        assert answer.json() == []  # (no record has the word "or")
+        answer = site.get("/oerhub/search.json?" + urllib.parse.urlencode(
+            {"q": 'физ"', "_shape": "array"}))
+        assert len(answer.json()) >= 3
+    finally:
+        site.close()
 
 
 def test_a_query_is_answered_fast(catalogue: Path) -> None:

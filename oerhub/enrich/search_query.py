@@ -69,3 +69,9 @@ def search(catalogue: Catalogue, query: str, limit: int = 20, country: str | Non
     those of `country` and `language` when given (the query is then read in that language)."""
     return search_index.search_records(catalogue, query_match(query, language), limit,
                                        country, language)
+
+
+def warm_up() -> None:
+    """Load every analyser's dictionary (a second or two), so that a site's first search
+    keeps within its time limit."""
+    query_match("физика fizika ֆիզիկա ფიზიკა")

@@ -12,6 +12,7 @@ rather than must not (forbidden); records the table lists for neither are not co
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from conftest import HARVEST_SETTINGS, SiteClient, oerhub_in_process, source_tom
 from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRecord, SampleRepository
+from oerhub.enrich import search as search_step
+from oerhub.enrich.search import update_search
 from oerhub.enrich.search_query import query_match, search
 from oerhub.enrich.word_forms import keys, record_forms, strip_suffixes
 
@@ -40,6 +43,7 @@ RECORDS: dict[str, tuple[str, str]] = {
     "ru9": ("ru", "Математический анализ"),
     "ru10": ("ru", "Основы математики"),
     "ru11": ("ru", "Русский язык и литература"),
+    "ru12": ("ru", "Учебное пособие по истории Древнего мира"),
     "uk1": ("uk", "Задачі з фізики для 8 класу"),
     "uk2": ("uk", "Фізика. Підручник для 11 класу"),
     "uk3": ("uk", "Історія України"),
@@ -119,7 +123,9 @@ QUERIES: list[tuple[str, str, set[str], set[str]]] = [
     ("ru", "физика", {"ru1", "ru2", "ru3"}, {"ru4", "ru5", "ru6"}),
     ("ru", "физики", {"ru1", "ru2", "ru3"}, {"ru4", "ru5"}),
     ("ru", "учебник физики", {"ru2", "ru3"}, {"ru1", "ru4"}),
-    ("ru", "учебники", {"ru2", "ru3"}, {"ru1"}),
+    ("ru", "учебники", {"ru2", "ru3", "ru12"}, {"ru1"}),
+    ("ru", "учебник истории", {"ru12"}, {"ru2", "ru3", "ru7"}),
+    ("ru", "древний мир", {"ru12"}, {"ru7"}),
     ("ru", "физ", {"ru1", "ru2", "ru3"}, {"ru5", "ru7"}),
     ("ru", "химия", {"ru5", "ru6"}, {"ru1", "ru2", "ru3", "ru4"}),
     ("ru", "химии", {"ru5", "ru6"}, {"ru1", "ru2", "ru3"}),
@@ -143,6 +149,10 @@ QUERIES: list[tuple[str, str, set[str], set[str]]] = [
     ("uk", "підручники", {"uk2"}, {"uk1"}),
     ("uk", "хімії", {"uk5"}, {"uk2"}),
     ("uk", "лабораторна робота", {"uk7"}, set()),
+    ("uk", "методична рекомендація", {"uk7"}, {"uk5"}),
+    ("uk", "навчальні посібники", {"uk5"}, {"uk7"}),
+    ("uk", "підручник фізики", {"uk2"}, {"uk1", "uk6"}),
+    ("uk", "людина", {"uk6"}, {"uk2"}),
     ("uk", "фіз", {"uk1", "uk2"}, {"uk5"}),
     ("be", "гісторыі", {"be1"}, {"be4"}),
     ("be", "фізіка", {"be2", "be3"}, {"be5"}),
@@ -380,6 +390,33 @@ def test_the_sites_ranked_search_reads_word_forms(catalogue: Path) -> None:
         assert len(answer.json()) >= 3
     finally:
         site.close()
+
+
+def test_a_changed_record_is_analysed_again_and_only_it(catalogue: Path,
+                                                         tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(catalogue / "oerhub.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with Catalogue(copy) as opened:
+        opened.conn.execute("UPDATE records SET title = 'Сборник задач по химии' "
+                            "WHERE identifier = 'oai:forms:ru1'")
+        assert update_search(opened) == (1, 0)
+        assert "ru1" not in found_keys(opened, "физика")  # its old forms are gone
+        assert "ru1" in found_keys(opened, "химия")
+        assert "ru1" in found_keys(opened, "сборники")
+        assert update_search(opened) == (0, 0)
+
+
+def test_a_new_analysis_reindexes_everything_once(catalogue: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(catalogue / "oerhub.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    monkeypatch.setattr(search_step, "FOLDING_VERSION", search_step.FOLDING_VERSION + 1)
+    with Catalogue(copy) as opened:
+        assert update_search(opened) == (len(RECORDS), 0)
+        assert update_search(opened) == (0, 0)
+        assert "ru1" in found_keys(opened, "физика")
 
 
 def test_a_query_is_answered_fast(catalogue: Path) -> None:

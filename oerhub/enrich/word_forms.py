@@ -72,6 +72,10 @@ VOICING = {"kk": {"ғ": "қ", "г": "к"}, "ky": {"г": "к", "б": "п"}, "uz":
            "az": {"y": "k", "ğ": "q"}, "tk": {"b": "p", "g": "k", "d": "t"},
            "be": {"ц": "к"}}  # Belarusian фізіка, па фізіцы
 
+# Derivations the analysers keep apart, joined by one rule each: a noun in -ник is found by
+# its adjective's stem (учебник → учебн, as in учебное, учебный; задачник → задачн).
+DERIVED = {"ru": ("ик",), "uk": ("ик",), "be": ("ік",)}
+
 SCRIPT_LANGUAGES = {
     "cyrillic": ("ru", "uk", "be", "kk", "ky", "uz", "tg"),
     "latin": ("en", "et", "lv", "lt", "ro", "az", "tk", "uz"),
@@ -126,6 +130,9 @@ def keys(word: str, language: str) -> frozenset[str]:
         found.add(strip_suffixes(word, language))
     if language == "be":  # Belarusian words share many stems with Russian
         found.add(_stemmer("ru")(word))
+    if language in DERIVED:  # учебник: a noun of the adjective учебный (учебное пособие)
+        found |= {key[:-len(suffix)] for key in (word, *found) for suffix in DERIVED[language]
+                  if key.endswith(suffix) and len(key) - len(suffix) >= 5}
     return frozenset(k for k in found if len(k) > 1 and k != word and " " not in k)
 
 

@@ -181,6 +181,8 @@ QUERIES: list[tuple[str, str, set[str], set[str]]] = [
     ("uz", "adabiyot", {"uz5"}, {"uz1"}),
     ("uz", "адабиёт", {"uz5"}, {"uz1"}),
     ("uz", "o'zbekiston", {"uz1"}, {"uz3"}),
+    ("uz", "дарслиги", {"uz2"}, {"uz3"}),  # the Latin record, in Cyrillic
+    ("ru", "физике", {"ru1", "ru2", "ru3", "uz2", "az2", "tk2"}, {"ru4", "uz3"}),
     ("az", "tarix", {"az1"}, {"az2"}),
     ("az", "fizika", {"az2"}, {"az3"}),
     ("az", "dərslik", {"az2"}, {"az3"}),

@@ -190,3 +190,16 @@ def query_languages(word: str, language: str | None = None) -> tuple[str, ...]:
     if language:
         return (language,)
     return SCRIPT_LANGUAGES.get(script_of(word), ())
+
+
+def spelled_forms(folded: str, language: str | None, country: str | None) -> str:
+    """The forms of the Cyrillic spellings of a record's Latin words (`Fizika darsligi`:
+    физика → физик), in its languages and Russian, so that `физике` finds it too."""
+    words = [word for word in folded.split() if script_of(word) == "cyrillic"]
+    if not words:
+        return ""
+    languages = (*record_languages("cyrillic", language, country), "ru")
+    forms: dict[str, None] = {}
+    for word in words:
+        forms.update(dict.fromkeys(sorted(word_keys(word, dict.fromkeys(languages)))))
+    return " ".join(form for form in forms if form not in words)

@@ -18,7 +18,8 @@ table (tests/test_word_forms.py, README "Word forms"):
 - pymorphy3 (ru, uk dictionaries): not taken. Snowball (ru) and simplemma (uk) already reach
   1.00 on the table, and it would add two dictionaries (~15 MB) for two languages only.
 - Our own suffix stripping (SUFFIXES below, small and tested) for the languages no library
-  covers: kk, ky, uz, az, tk, tg and be; a query's last or short word is also a prefix
+  covers: kk, ky, uz, az, tk, tg and be; and for uk beside simplemma, whose dictionary lacks
+  some forms (`англійська`); a query's last or short word is also a prefix
   (search_index), which covers what the stripping misses.
 
 A record's words are analysed in its language (declared or detected) when that language is
@@ -61,6 +62,9 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "tg": ("ҳои", "ҳо", "ои", "и", "ро", "он", "ӣ"),
     "ka": ("ებისთვის", "ებით", "ების", "ებს", "ებში", "ები", "ისთვის", "ის", "ით", "ად",
            "ში", "ზე", "ს", "ი", "მა", "ო"),
+    # Ukrainian beside simplemma, for the forms its dictionary lacks (англійська, not a lemma)
+    "uk": ("ого", "ому", "ими", "ами", "ями", "ій", "ої", "их", "им", "ий", "ів", "ам", "ах",
+           "ях", "ою", "ею", "а", "я", "у", "ю", "і", "и", "о", "е", "ь"),
     "be": ("ымі", "амі", "ямі", "ага", "яга", "аму", "яму", "ых", "ым", "ыя", "ія", "ай",
            "ая", "ое", "ае", "ам", "ах", "оў", "еў", "аў", "іі", "ію", "ы", "і", "а", "я",
            "у", "ю", "е", "о", "ь"),

@@ -561,6 +561,24 @@ def test_a_new_analysis_reindexes_everything_once(catalogue: Path, tmp_path: Pat
         assert "ru1" in found_keys(opened, "физика")
 
 
+def test_an_index_without_word_forms_is_made_anew(catalogue: Path, tmp_path: Path) -> None:
+    """A catalogue whose records_search predates word forms (five columns): the step makes
+    the table anew and indexes every record, even under the same folding mark."""
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(catalogue / "oerhub.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with Catalogue(copy) as opened:
+        with opened.transaction():
+            opened.conn.execute("DROP TABLE records_search")
+            opened.conn.execute(
+                "CREATE VIRTUAL TABLE records_search USING fts5(title, description, subjects, "
+                "creators, folded, content = '', tokenize = 'unicode61 remove_diacritics 2')")
+        assert update_search(opened) == (len(RECORDS), 0)
+        columns = [row[1] for row in opened.conn.execute("PRAGMA table_info(records_search)")]
+        assert columns[-2:] == ["forms", "text_forms"]
+        assert "ru1" in found_keys(opened, "физика")
+
+
 def test_a_query_is_answered_fast(catalogue: Path) -> None:
     with Catalogue(catalogue / "oerhub.db") as opened:
         search(opened, "учебник физики")  # the analysers loaded

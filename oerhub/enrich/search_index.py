@@ -17,9 +17,10 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
     everything must be folded again."""
     with catalogue.transaction():
         conn = catalogue.conn
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
-                        "'records_search_content'").fetchone() or _lacks_forms(conn):
-            conn.execute("DROP TABLE records_search")  # a copy of the text, or no word forms
+        remade = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
+                                   "'records_search_content'").fetchone() or _lacks_forms(conn))
+        if remade:  # a copy of the text, or no word forms: made anew, everything indexed again
+            conn.execute("DROP TABLE records_search")
         for statement in statements(SCHEMA):  # (a catalogue of that layout lacks them)
             if "EXISTS records_search" in statement:
                 conn.execute(statement)
@@ -31,7 +32,7 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
             conn.execute("INSERT INTO records_search (records_search, rank) "
                          "VALUES ('rank', ?)", (SEARCH_RANK,))
         held = conn.execute("SELECT mark FROM records_search_folding").fetchone()
-        if held and held[0] == folding:
+        if held and held[0] == folding and not remade:
             return False
         conn.execute("INSERT INTO records_search (records_search) VALUES ('delete-all')")
         for table in ("records_search_state", "records_search_pending",

@@ -588,6 +588,13 @@ def test_a_query_is_answered_fast(catalogue: Path) -> None:
         assert (time.perf_counter() - started) / len(QUERIES) < 0.05
 
 
+def test_a_query_read_in_one_language() -> None:
+    assert "{folded forms text_forms}" not in query_match("fizikas", "lv")  # Latin only
+    assert '"fizika"' in query_match("fizikas", "lv")  # simplemma's lemma
+    assert '"физик"' in query_match("fizike", "ru")
+    assert query_match("физике", "en") == '("физике" OR "физике"*)'  # nothing to analyse
+
+
 def test_query_syntax_is_quoted_safely() -> None:
     assert query_match('физика" OR "химия') .count('"физика"""') == 1
     assert query_match("") == "" and query_match("  ... ") == ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from oerhub.catalogue import Catalogue
 from oerhub.enrich import search_index
-from oerhub.enrich.search import _WORD, word_forms
+from oerhub.enrich.search import _WORD, REVERSE_LANGUAGES, word_forms
 from oerhub.enrich.word_forms import query_languages, script_of, word_keys
 
 PREFIX_BELOW = 5  # words shorter than this are also a word's start (`физ`, `mat`)
@@ -31,7 +31,9 @@ def quoted(text: str) -> str:
 def cyrillic_keys(word: str, language: str | None) -> set[str]:
     """Forms of a Latin word through its Cyrillic spellings (`fizike` → физике → физик)."""
     found: set[str] = set()
-    for reading in ((language,) if language else LATIN_READINGS):
+    readings = LATIN_READINGS if not language else (
+        (REVERSE_LANGUAGES[language],) if language in REVERSE_LANGUAGES else ())
+    for reading in readings:  # (a language written in Latin only has no Cyrillic spelling)
         for form in word_forms(word.lower(), None, reading, False):
             if script_of(form) == "cyrillic":
                 found.add(form)

@@ -1,26 +1,26 @@
 """Word forms: `физика` finds `по физике`, `fizikas` finds `Fizika`, `тарихы` finds `Тарих`.
 
-Each word of a record (title, subjects, creators; the description apart) and each word of a
-query go through the same analysis: its *keys*, the stems and lemmas of the word in the
-languages it may be in. A record is indexed with its words' keys (records_search's `forms`
-and `text_forms` columns); a query word matches a record holding any of its keys.
+Each word of a record and each word of a query go through the same analysis: its *keys*, the
+stems and lemmas of the word in the languages it may be in. A record is indexed with its
+words' keys (records_search's `forms`: title, subjects, creators; `text_forms`: description);
+a query word matches a record holding any of its keys.
 
 Which analyser, chosen by measuring recall, precision, speed and size on the tests' query
 table (tests/test_word_forms.py, README "Word forms"):
 
-- Snowball stemmers (PyStemmer: the Snowball C code, ~1 µs a word, 0.7 MB) for ru, en, et, lt,
-  ro and hy: the well-kept rules of each language.
+- Snowball stemmers (PyStemmer: the Snowball C code, 1.2 µs a word against 45 µs for the
+  pure-Python snowballstemmer, 2.6 MB) for ru, en, et, lt, ro and hy.
 - simplemma's dictionaries (lemmas; 19 MB with every language, each loaded on first use, 0.3
   to 1 s) for uk, lv and ka, which Snowball lacks, and beside Snowball for et and hy, where the
   table showed stems missing forms (Estonian õpikud/õpik and ajaloo/ajalugu, Armenian
   քիմիայի/քիմիա); the lemma is stemmed too, so the two agree. Not for ru, en, lt, ro: Snowball
   alone found every form of the table there, and each dictionary costs a second per process.
-- pymorphy3 (ru, uk dictionaries): not taken. Snowball (ru) and simplemma (uk) already reach
-  1.00 on the table, and it would add two dictionaries (~15 MB) for two languages only.
+- pymorphy3 (ru, uk dictionaries): not tried. Snowball (ru) and simplemma with our stripping
+  (uk) already reach 1.00 on the table, and it would add two dictionaries for two languages.
 - Our own suffix stripping (SUFFIXES below, small and tested) for the languages no library
   covers: kk, ky, uz, az, tk, tg and be; and for uk beside simplemma, whose dictionary lacks
   some forms (`англійська`); a query's last or short word is also a prefix
-  (search_index), which covers what the stripping misses.
+  (search_query.py), which covers what the stripping misses.
 
 A record's words are analysed in its language (declared or detected) when that language is
 written in the word's script, else in the languages of the script and the record's country;

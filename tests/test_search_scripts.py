@@ -241,7 +241,7 @@ def test_exact_script_matches_rank_first(site: Site, catalogue: Path,
     assert ranked[0] == cyrillic_record and latin_record in ranked
     # the same order from the library
     from oerhub.catalogue import Catalogue
-    from oerhub.enrich.search import search
+    from oerhub.enrich.search_query import search
     with Catalogue(catalogue) as opened:
         assert [r["id"] for r in search(opened, "физика")][0] == cyrillic_record
         ranked = [r["id"] for r in search(opened, "oʻzbek")]  # ʻ as the Latin record has it

@@ -182,11 +182,13 @@ CREATE INDEX IF NOT EXISTS link_checks_outcome ON link_checks(outcome);
 -- Script-aware search (oerhub/enrich/search.py: the `search` step after each harvest and renormalize):
 -- each live record's searched text as it is, and `folded`, the other spellings of the words of
 -- its title, subjects and creators (Cyrillic ones romanised, Latin ones of Uzbek, Kazakh … in
--- Cyrillic, apostrophes in all their forms) so that `fizika` finds Физика. rowid = records.id.
+-- Cyrillic, apostrophes in all their forms) so that `fizika` finds Физика; `forms` and
+-- `text_forms`, the stems and lemmas of the words of those and of the description
+-- (oerhub/enrich/word_forms.py) so that `физика` finds `по физике`. rowid = records.id.
 -- Contentless: the index only, the text stays in records. Datasette searches resources and
 -- records here.
 CREATE VIRTUAL TABLE IF NOT EXISTS records_search USING fts5(
-    title, description, subjects, creators, folded,
+    title, description, subjects, creators, folded, forms, text_forms,
     content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
 -- The records records_search holds (folded 0: with an empty `folded`, as an upgrade fills it),
@@ -289,8 +291,12 @@ FTS_COLUMNS = ("title", "description", "subjects", "creators")
 FTS_TOKENIZE = "unicode61 remove_diacritics 0"
 
 # records_search (script-aware search): its rank, bm25 with the text as written weighted ten to
-# one against the other spellings (`folded`), so a record with the word as typed comes first.
-SEARCH_RANK = "bm25(10.0, 2.0, 5.0, 5.0, 1.0)"
+# one against the other spellings (`folded`), so a record with the word as typed comes first;
+# another form of a word (`forms`: title, subjects, creators; `text_forms`: description) counts
+# less than the word as typed in the same place, and the title more than the description.
+SEARCH_RANK = "bm25(10.0, 2.0, 5.0, 5.0, 1.0, 3.0, 0.5)"
+SEARCH_COLUMNS = ("title", "description", "subjects", "creators", "folded", "forms",
+                  "text_forms")
 # An indexed record's values before it changes (or goes), for the step to take them out of the
 # index; only when a value the index depends on changes.
 SEARCH_WATCHED = ("title", "description", "subjects", "creators", "language", "country")

@@ -31,7 +31,7 @@ def cli() -> None:
 
 for command in (harvesting.harvest, harvesting.sources, harvesting.renormalize, harvesting.runs,
                 harvesting.demo, harvesting.schedule, reading.report, reading.links,
-                reading.languages, reading.serve, reading.publish):
+                reading.languages, reading.search, reading.serve, reading.publish):
     cli.add_command(command)
 
 

@@ -254,6 +254,48 @@ def publish(db_file: str | None, site_file: str | None, out_dir: str) -> None:
     click.echo(f"Serve it: datasette serve {out_dir}   (see {Path(out_dir) / 'README.md'})")
 
 
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of the records found.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000),
+              help="At most this many records.")
+@click.option("--country", metavar="XX", help="Only records of this country (ISO 3166-1).")
+@click.option("--language", metavar="xx", help="Only records in this language (ISO 639-1); "
+              "the query's words are then read in it.")
+@db_option
+def search(query: tuple[str, ...], as_json: bool, limit: int, country: str | None,
+           language: str | None, db_file: str | None) -> None:
+    """Search the catalogue as the site does: every word in any of its forms and scripts.
+
+    `физика` finds `Задачи по физике` and `Fizika`, `физ` finds `Физика` (the last word, and
+    short ones, also as a word's start), `fizike` finds `по физике`. Best matches first: the
+    word as typed before its other forms, the title before the description.
+
+    \b
+    Examples:
+      oerhub search физика
+      oerhub search учебник физики --country RU --limit 5
+      oerhub search fizikas --language lv --json
+    """
+    import json
+
+    from oerhub.enrich.search_query import search as run_search
+
+    with Catalogue(existing_db(db_file)) as catalogue:
+        found = run_search(catalogue, " ".join(query), limit, country and country.upper(),
+                           language and language.lower())
+    rows = [{key: row[key] for key in ("identifier", "source_id", "title", "url", "language",
+                                       "country")} for row in found]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['title']}  [{row['language'] or '-'}, {row['source_id']}]  "
+                   f"{row['url'] or row['identifier']}")
+    if not rows:
+        click.echo("Nothing found.", err=True)
+
+
 def named_registry(config_file: str | None) -> Config | None:
     """The registry named by --config or $OERHUB_CONFIG; None when none is named (the reports
     then count the sources the catalogue itself knows, not config/sources.toml's)."""

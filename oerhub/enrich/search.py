@@ -3,28 +3,13 @@
 `fizika` finds `Физика`, `istoriya`, `istoriia` and `istorija` find `История`, `o'zbek`,
 `oʻzbek`, `o‘zbek` and `ozbek` find `Ўзбек` and `Oʻzbek`, `қазақ` finds `Qazaq`.
 
-How: the `search` enrichment step (run by `oerhub harvest` after storing, and by `oerhub
-renormalize`) indexes each live record in the contentless FTS5 table `records_search`
-(oerhub/catalogue/; no copy of the text): its searched text as it is (title, description,
-subjects, creators), and a `folded` column holding the other spellings of the words of its
-title, subjects and creators — what a reader may type for them (descriptions are searched as
-written):
-
-- a Cyrillic word, romanised by the standards in use for its language (Russian: 9, from
-  passports and ICAO to ISO 9 and the informal ones; Ukrainian: 7, the official KMU 2010 among
-  them; Belarusian, Kazakh, Uzbek, Kyrgyz, Tajik and Mongolian: the tables below), so `я` is
-  there as ya, ia and ja, `х` as kh, h and x, `щ` as shch, sch and shh; `ё` is also `е`;
-- a Latin word of a language also written in Cyrillic (Uzbek, Kazakh, Azerbaijani, Turkmen,
-  and Russian or Ukrainian transliterated; creators' names always), in Cyrillic;
-- an apostrophe inside a word in all the ways it is typed: `o'zbek` (split by the tokenizer, as
-  the query `o'zbek`, `o‘zbek` or `o’zbek` is), `oʻzbek`, `oʼzbek` (one token each) and `ozbek`;
-- letters the tokenizer does not fold (ı, ə, ł, ß …) in ASCII, Georgian and Armenian in Latin
-  (`anyascii`), and a word mixing Cyrillic and look-alike Latin letters (`хiмiя`) in Cyrillic.
-
-The table's tokenizer removes diacritics (`kimija` finds `Ķīmija`, `tarih` finds `tarih`), and
-its rank is bm25 with the original columns weighted ten to one against `folded`: a record with
-the word as typed comes before one found through another script. Queries are never rewritten:
-Datasette's search box sends the words as typed, so the index holds the forms users type.
+How: the `search` enrichment step (after each harvest and `oerhub renormalize`) indexes each
+changed live record in the contentless FTS5 table `records_search`: its text as it is (title,
+description, subjects, creators); `folded`, the other spellings of the words of its title,
+subjects and creators (Cyrillic romanised by the standards in use for its language, Latin words
+of a language also written in Cyrillic in Cyrillic, apostrophes in all their typed forms,
+Georgian and Armenian in Latin); and `forms`/`text_forms`, their stems and lemmas
+(word_forms.py). README "Search across scripts" tells the rules; search_query.py the query.
 """
 
 from __future__ import annotations
@@ -42,10 +27,11 @@ from anyascii import anyascii
 
 from oerhub.catalogue import Catalogue, json_strings
 from oerhub.enrich import search_index
+from oerhub.enrich.word_forms import record_forms, spelled_forms
 from oerhub.workers import spread
 
 # Bumped whenever the folding changes: the step then folds every record again.
-FOLDING_VERSION = 1
+FOLDING_VERSION = 2  # 2: word forms (oerhub/enrich/word_forms.py)
 BATCH = 2000
 
 Scheme = Callable[[str], str]
@@ -71,8 +57,7 @@ RUSSIAN_LIBRARY = tuple(_library(s) for s in (
     translitua.RussianISO9SystemA,                # ŝ, â (folded: istoria), c (Coj)
     translitua.RussianISOR9Table2,                # c with ja (Jurisprudencija)
 ))
-# Those left out (Telegram, the driver's licence, GOST 2006, ALA-LC) spell no word of the
-# benchmark's 200,000 or of the tests' tables in a way the ones kept do not.
+# Left out (Telegram, driver's licence, GOST 2006, ALA-LC): nothing the ones kept do not spell.
 UKRAINIAN = tuple(_library(s) for s in (
     translitua.UkrainianKMU,           # the official one (2010): Istoriia, Kyiv, Zghurskyi
     translitua.UkrainianBGN,           # Istoriya, Kyyiv
@@ -475,7 +460,8 @@ def folding_mark() -> str:
     """What the folded forms depend on: our rules and the libraries' (the index forgets a
     record given exactly what it was indexed with, so any change folds everything again)."""
     from importlib.metadata import version
-    return f"{FOLDING_VERSION} translitua {version('translitua')} anyascii {version('anyascii')}"
+    return " ".join([str(FOLDING_VERSION), *(f"{name} {version(name)}" for name in (
+        "translitua", "anyascii", "PyStemmer", "simplemma"))])
 
 
 def update_search(catalogue: Catalogue, processes: Executor | None = None) -> tuple[int, int]:
@@ -492,8 +478,8 @@ def update_search(catalogue: Catalogue, processes: Executor | None = None) -> tu
     while stale := search_index.stale(catalogue, BATCH):
         search_index.forget(catalogue, [
             (row[0], row[1], row[2], row[3], row[4],
-             fold(row[1], json_strings(row[3]), json_strings(row[4]), row[5], row[6])
-             if row[7] else "") for row in stale])
+             *(analysed(row[1], row[2], json_strings(row[3]), json_strings(row[4]), row[5],
+                        row[6]) if row[7] else ("", "", ""))) for row in stale])
         removed += sum(1 for row in stale if not row[8])
     folded = 0
     for rows, forms in spread(processes, folded_rows, _unindexed(catalogue), BATCH // 2):
@@ -509,10 +495,23 @@ def _unindexed(catalogue: Catalogue) -> Iterator[list[tuple[Any, ...]]]:
         yield rows
 
 
-def folded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
-    """(id, folded) of records as search_unindexed reads them. Pure: worker processes run it."""
-    return [(row[0], fold(row[1], json_strings(row[2]), json_strings(row[3]), row[4], row[5]))
-            for row in rows]
+def folded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str, str, str]]:
+    """(id, folded, forms, text_forms) of records as search_index.unindexed reads them. Pure:
+    worker processes run it."""
+    return [(row[0], *analysed(row[1], row[6], json_strings(row[2]), json_strings(row[3]),
+                               row[4], row[5])) for row in rows]
+
+
+def analysed(title: str | None, description: str | None, subjects: list[str],
+             creators: list[str], language: str | None, country: str | None
+             ) -> tuple[str, str, str]:
+    """A record's (folded, forms, text_forms): its other spellings, and the word forms
+    (stems, lemmas) of its title, subjects and creators, and of its description."""
+    named = _WORD.findall(" ".join([title or "", *subjects, *creators]))
+    folded = fold(title, subjects, creators, language, country)  # and its Cyrillic's forms:
+    return (" ".join(filter(None, (folded, spelled_forms(folded, language, country)))),
+            record_forms(dict.fromkeys(named), language, country),
+            record_forms(dict.fromkeys(_WORD.findall(description or "")), language, country))
 
 
 def step(catalogue: Catalogue, processes: Executor | None = None) -> str:
@@ -520,8 +519,3 @@ def step(catalogue: Catalogue, processes: Executor | None = None) -> str:
     folded, removed = update_search(catalogue, processes)
     return (f"{folded:,} records indexed for search across scripts, {removed:,} deleted ones "
             f"removed ({time.monotonic() - started:.1f} s)")
-
-
-def search(catalogue: Catalogue, query: str, limit: int = 20) -> list[dict[str, object]]:
-    """Live records matching `query` (words as typed, all of them), best first."""
-    return search_index.search_records(catalogue, query, limit)

@@ -17,8 +17,9 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
     everything must be folded again."""
     with catalogue.transaction():
         conn = catalogue.conn
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
-                        "'records_search_content'").fetchone():  # a copy of the text: gone
+        remade = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
+                                   "'records_search_content'").fetchone() or _lacks_forms(conn))
+        if remade:  # a copy of the text, or no word forms: made anew, everything indexed again
             conn.execute("DROP TABLE records_search")
         for statement in statements(SCHEMA):  # (a catalogue of that layout lacks them)
             if "EXISTS records_search" in statement:
@@ -31,7 +32,7 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
             conn.execute("INSERT INTO records_search (records_search, rank) "
                          "VALUES ('rank', ?)", (SEARCH_RANK,))
         held = conn.execute("SELECT mark FROM records_search_folding").fetchone()
-        if held and held[0] == folding:
+        if held and held[0] == folding and not remade:
             return False
         conn.execute("INSERT INTO records_search (records_search) VALUES ('delete-all')")
         for table in ("records_search_state", "records_search_pending",
@@ -39,6 +40,12 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
             conn.execute(f"DELETE FROM {table}")
         conn.execute("INSERT INTO records_search_folding (mark) VALUES (?)", (folding,))
         return True
+
+
+def _lacks_forms(conn: Any) -> bool:
+    """records_search made before word forms (no `forms` column): made anew."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(records_search)")}
+    return bool(columns) and "forms" not in columns
 
 
 def stale(catalogue: Catalogue, limit: int) -> list[tuple[Any, ...]]:
@@ -59,11 +66,12 @@ def stale(catalogue: Catalogue, limit: int) -> list[tuple[Any, ...]]:
 
 def forget(catalogue: Catalogue, rows: Sequence[tuple[Any, ...]]) -> None:
     """Take records out of records_search: (id, title, description, subjects, creators,
-    folded) as they were indexed."""
+    folded, forms, text_forms) as they were indexed."""
     with catalogue.transaction():
         catalogue.conn.executemany(
             "INSERT INTO records_search (records_search, rowid, title, description, "
-            "subjects, creators, folded) VALUES ('delete', ?, ?, ?, ?, ?, ?)", rows)
+            "subjects, creators, folded, forms, text_forms) "
+            "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         ids = [(row[0],) for row in rows]
         catalogue.conn.executemany("DELETE FROM records_search_state WHERE id = ?", ids)
         catalogue.conn.executemany("DELETE FROM records_search_pending WHERE id = ?", ids)
@@ -75,38 +83,43 @@ def forget(catalogue: Catalogue, rows: Sequence[tuple[Any, ...]]) -> None:
 
 def unindexed(catalogue: Catalogue, after_id: int, limit: int) -> list[tuple[Any, ...]]:
     """Live records past `after_id` that records_search lacks, in id order: (id, title,
-    subjects, creators, language, country)."""
+    subjects, creators, language, country, description)."""
     return catalogue.conn.execute(
-        "SELECT r.id, r.title, r.subjects, r.creators, r.language, r.country "
+        "SELECT r.id, r.title, r.subjects, r.creators, r.language, r.country, r.description "
         "FROM records AS r WHERE r.id > ? AND r.deleted = 0 AND r.id NOT IN "
         "(SELECT id FROM records_search_state) ORDER BY r.id LIMIT ?",
         (after_id, limit)).fetchall()
 
 
-def store(catalogue: Catalogue, rows: Sequence[tuple[int, str]]) -> None:
-    """Index records, each (id, folded): their text is read from records."""
+def store(catalogue: Catalogue, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Index records, each (id, folded, forms, text_forms): their text is read from records."""
     with catalogue.transaction():
         conn = catalogue.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS search_batch "
-                     "(id INTEGER PRIMARY KEY, folded TEXT)")
-        conn.execute("DELETE FROM temp.search_batch")
-        conn.executemany("INSERT INTO temp.search_batch (id, folded) VALUES (?, ?)", rows)
+        conn.execute("DROP TABLE IF EXISTS temp.search_batch")  # (an older layout's)
+        conn.execute("CREATE TEMP TABLE search_batch "
+                     "(id INTEGER PRIMARY KEY, folded TEXT, forms TEXT, text_forms TEXT)")
+        conn.executemany("INSERT INTO temp.search_batch (id, folded, forms, text_forms) "
+                         "VALUES (?, ?, ?, ?)", rows)
         conn.execute(
             "INSERT INTO records_search (rowid, title, description, subjects, creators, "
-            "folded) SELECT r.id, r.title, r.description, r.subjects, r.creators, b.folded "
+            "folded, forms, text_forms) SELECT r.id, r.title, r.description, r.subjects, "
+            "r.creators, b.folded, b.forms, b.text_forms "
             "FROM temp.search_batch AS b JOIN records AS r ON r.id = b.id")
         conn.execute("INSERT INTO records_search_state (id, folded) "
                      "SELECT id, 1 FROM temp.search_batch")
 
 
-def search_records(catalogue: Catalogue, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Live records with every word of `query`, each taken as typed (quoted, as
-    Datasette's search box does), in any script; best first."""
-    match = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+def search_records(catalogue: Catalogue, match: str, limit: int = 20,
+                   country: str | None = None, language: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """Live records matching the FTS5 query `match` (search.query_match makes it), best
+    first; only those of `country` and `language` when given."""
     if not match:
         return []
     return list(catalogue.db.query(
-        "SELECT r.id, r.title, r.language, r.country, r.source_id, s.rank AS rank "
-        "FROM records_search AS s JOIN records AS r ON r.id = s.rowid "
-        "WHERE records_search MATCH ? AND r.deleted = 0 ORDER BY s.rank LIMIT ?",
-        [match, limit]))
+        "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
+        "s.rank AS rank FROM records_search AS s JOIN records AS r ON r.id = s.rowid "
+        "WHERE records_search MATCH :match AND r.deleted = 0 "
+        "AND (:country IS NULL OR r.country = :country) "
+        "AND (:language IS NULL OR r.language = :language) ORDER BY s.rank LIMIT :limit",
+        {"match": match, "limit": limit, "country": country, "language": language}))

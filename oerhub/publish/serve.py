@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -150,10 +151,13 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    from oerhub.enrich.search_query import warm_up
+    threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:
         site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
                                 or {})
-        metadata = oai_endpoint.with_admin_email(site.metadata, registry)
+        metadata = site_guard.with_search_engine(
+            oai_endpoint.with_admin_email(site.metadata, registry))
     except ValueError as exc:
         raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(

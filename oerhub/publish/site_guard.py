@@ -29,6 +29,7 @@ DEFAULTS below otherwise.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import sqlite3
 import sys
@@ -119,6 +120,25 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, settings["max_value_bytes"])
     conn.set_authorizer(table_authorizer(internal_tables() | RAW_READERS))
     conn.row_factory = ResultBudget(settings["max_result_bytes"])
+    conn.create_function("oerhub_match", 1, search_match, deterministic=True)
+
+
+def with_search_engine(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The site's metadata with its ready-made queries reading `q` through oerhub_match
+    instead of escape_fts (the words as typed), which a snapshot served without oerhub keeps."""
+    changed = copy.deepcopy(metadata)
+    for database in (changed.get("databases") or {}).values():
+        for query in (database.get("queries") or {}).values():
+            if isinstance(query, dict) and isinstance(query.get("sql"), str):
+                query["sql"] = query["sql"].replace("escape_fts(:q)", "oerhub_match(:q)")
+    return changed
+
+
+def search_match(query: str | None) -> str:
+    """oerhub_match(:q) in the site's SQL: the ranked search (`/oerhub/search`) reads a query
+    as `oerhub search` does — word forms, prefixes, other scripts (search_query.py)."""
+    from oerhub.enrich.search_query import query_match
+    return query_match(query or "")
 
 
 def table_authorizer(denied: frozenset[str]) -> Callable[..., int]:

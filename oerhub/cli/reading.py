@@ -28,27 +28,42 @@ def report() -> None:
 
 @report.command("coverage")
 @country_rows_option
+@click.option("--theme", "theme_id", metavar="ID", help="This theme's coverage by country "
+              "(an id of config/themes.toml).")
 @format_option
 @config_option
 @db_option
-def report_coverage(country: str | None, fmt: str, config_file: str | None,
-                    db_file: str | None) -> None:
+def report_coverage(country: str | None, theme_id: str | None, fmt: str,
+                    config_file: str | None, db_file: str | None) -> None:
     """What the catalogue holds per country.
 
     One row per CIS and Baltic country (those without a source too) and per other country
     of the registry: sources in the registry (enabled), sources whose last run was ok, live
     records, the share with an open licence, the top 3 languages and resource types, and
-    the last ok harvest. --country XX shows that country's sources instead.
+    the last ok harvest. --country XX shows that country's sources instead. --theme ID
+    shows one theme's coverage by country: live records, those in the theme (as the
+    `themes` step after each harvest found them) and their share.
 
     \b
     Examples:
       oerhub report coverage
       oerhub report coverage --country UA
+      oerhub report coverage --theme teacher-education
       oerhub report coverage --format markdown > coverage.md
       oerhub report coverage --format csv --db /srv/oer/catalogue.db
     """
     from oerhub.publish.report import coverage_report, render
 
+    if theme_id:
+        from oerhub.enrich.themes import load_themes
+        from oerhub.publish.theme_report import theme_coverage_report
+
+        if country:
+            raise click.UsageError("--theme and --country go separately")
+        theme = load_themes().get(theme_id)
+        with Catalogue(existing_db(db_file)) as catalogue:
+            click.echo(render(theme_coverage_report(catalogue.conn, theme), fmt))
+        return
     with Catalogue(existing_db(db_file)) as catalogue:
         config = named_registry(config_file) or catalogue.registry()
         click.echo(render(coverage_report(config, catalogue.conn, country), fmt))

@@ -328,24 +328,29 @@ def named_registry(config_file: str | None) -> Config | None:
 @click.option("--since", metavar="DATE", help="Also say what changed since DATE (YYYY-MM-DD): "
               "new resources, new sources, sources lost.")
 @click.option("--no-pdf", "no_pdf", is_flag=True, help="Write the page and the CSVs only.")
+@click.option("--theme", "theme_id", metavar="ID", help="The survey of one theme: only its "
+              "records (an id of config/themes.toml).")
 @config_option
 @db_option
 def report_survey(out_dir: str, country: str | None, lang: str, since: str | None,
-                  no_pdf: bool, config_file: str | None, db_file: str | None) -> None:
+                  no_pdf: bool, theme_id: str | None, config_file: str | None,
+                  db_file: str | None) -> None:
     """An analytical survey of OER coverage in the CIS and Baltic countries, to hand on.
 
     Writes DIR/index.html (one self-contained page: charts as SVG, fonts inside),
     DIR/survey.pdf (A4, page numbers, contents) and DIR/figures/*.csv (the data behind
     every chart and table): a summary, a map and a bar chart of unique resources, one
     profile per country (sources and their health, languages, types, ISCED levels,
-    licences, growth, providers, what is missing), and a methods annex. There is no
-    --theme yet: the thematic gateways do not exist.
+    licences, growth, providers, what is missing), the coverage of each theme
+    (config/themes.toml) by country, and a methods annex. --theme ID makes it the survey
+    of one theme: every figure counts that theme's records only.
 
     \b
     Examples:
       oerhub report survey --out survey/
       oerhub report survey --out survey-ru/ --lang ru --since 2026-01-01
       oerhub report survey --out ua/ --country UA --lang uk
+      oerhub report survey --out tvet/ --theme tvet --lang ru
     """
     import datetime as dt
 
@@ -359,6 +364,6 @@ def report_survey(out_dir: str, country: str | None, lang: str, since: str | Non
     with Catalogue(existing_db(db_file)) as catalogue:
         config = named_registry(config_file) or catalogue.registry()
         survey = write_survey(config, catalogue.conn, Path(out_dir), lang=lang,
-                              country=country, since=since, pdf=not no_pdf)
+                              country=country, since=since, pdf=not no_pdf, theme=theme_id)
     click.echo(f"{survey.html}" + (f", {survey.pdf}" if survey.pdf else "")
                + f" and {len(survey.figures)} figures in {Path(out_dir) / 'figures'}")

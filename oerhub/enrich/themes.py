@@ -155,19 +155,32 @@ def _keyword_word(word: str) -> tuple[bool, frozenset[str]]:
     return False, frozenset({lower, *word_keys(lower, query_languages(lower))})
 
 
-def _keyword(keyword: str) -> tuple[tuple[bool, frozenset[str]], ...]:
+Keyword = tuple[tuple[bool, frozenset[str]], ...]  # per word: (a prefix, what it matches)
+
+
+def _keyword(keyword: str) -> Keyword:
     words = _WORD.findall(keyword) if not keyword.endswith("*") else [
         *_WORD.findall(keyword[:-1])[:-1], _WORD.findall(keyword)[-1] + "*"]
     return tuple(_keyword_word(word) for word in words)
 
 
 class Matcher:
-    """Themes compiled for matching records."""
+    """Themes compiled for matching records: each keyword filed under the forms of its first
+    word, so that a record's words look up the few keywords they may start."""
 
     def __init__(self, themes: Themes) -> None:
         self.themes = themes.themes
-        self._keywords = {t.id: [_keyword(k) for k in t.keywords] for t in self.themes}
-        self._exclude = {t.id: [_keyword(k) for k in t.exclude] for t in self.themes}
+        self._by_form: dict[str, list[tuple[str, bool, Keyword]]] = {}
+        self._prefixes: list[tuple[str, bool, Keyword]] = []
+        for theme in self.themes:
+            for excluded, keywords in ((False, theme.keywords), (True, theme.exclude)):
+                for keyword in keywords:
+                    words = _keyword(keyword)
+                    entry = (theme.id, excluded, words)
+                    if words[0][0]:
+                        self._prefixes.append(entry)
+                    for form in words[0][1]:
+                        self._by_form.setdefault(form, []).append(entry)
 
     def match(self, title: str | None, description: str | None, subjects: Iterable[str],
               language: str | None, country: str | None, levels: Iterable[str],
@@ -175,16 +188,25 @@ class Matcher:
         """The ids of the themes a record belongs to."""
         texts = [title or "", *subjects, description or ""]
         fields = [_analysed(text, language, country) for text in texts if text]
-        levels = set(levels)
-        found = []
-        for theme in self.themes:
-            if any(_found(words, fields) for words in self._exclude[theme.id]):
+        candidates: dict[int, tuple[str, bool, Keyword]] = {}
+        for words in fields:
+            for _, forms in words:
+                for form in forms:
+                    for entry in self._by_form.get(form, ()):
+                        candidates[id(entry)] = entry
+        for entry in self._prefixes:
+            candidates[id(entry)] = entry
+        hit: set[str] = set()
+        excluded: set[str] = set()
+        for theme_id, is_exclude, words in candidates.values():
+            if (theme_id in excluded or (not is_exclude and theme_id in hit)):
                 continue
-            if (levels & set(theme.isced) or (resource_type and resource_type in
-                                              theme.resource_types)
-                    or any(_found(words, fields) for words in self._keywords[theme.id])):
-                found.append(theme.id)
-        return found
+            if _found(words, fields):
+                (excluded if is_exclude else hit).add(theme_id)
+        levels = set(levels)
+        return [theme.id for theme in self.themes if theme.id not in excluded and (
+            theme.id in hit or levels & set(theme.isced)
+            or (resource_type is not None and resource_type in theme.resource_types))]
 
 
 def _analysed(text: str, language: str | None, country: str | None
@@ -257,12 +279,23 @@ def theme_rows(matcher: Matcher, rows: Sequence[tuple[Any, ...]]) -> list[tuple[
     return found
 
 
+_MATCHERS: dict[str, Matcher] = {}
+
+
+def _matcher(themes: Themes) -> Matcher:
+    """The compiled themes, once per process and content: analysing the keywords in every
+    language of their script loads the word-form dictionaries (seconds)."""
+    if themes.mark not in _MATCHERS:
+        _MATCHERS.clear()
+        _MATCHERS[themes.mark] = Matcher(themes)
+    return _MATCHERS[themes.mark]
+
+
 def update_themes(catalogue: Catalogue, themes: Themes | None = None,
                   full: bool = False) -> tuple[bool, int]:
     """Match the records changed since the last run (all when the themes changed, or with
     `full`) against the themes; (matched everything, records matched)."""
     themes = themes or load_themes()
-    matcher = Matcher(themes)
     now = utc_now()
     mark = catalogue.enrich_mark(STEP)
     since = None
@@ -274,6 +307,7 @@ def update_themes(catalogue: Catalogue, themes: Themes | None = None,
         if since is None:
             conn.execute("DELETE FROM record_themes")
         for rows in _changed(catalogue, since):
+            matcher = _matcher(themes)  # (only when there is something to match)
             matched += len(rows)
             if since is not None:
                 conn.executemany("DELETE FROM record_themes WHERE record_id = ?",

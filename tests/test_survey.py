@@ -10,6 +10,7 @@ the PDF draw from), the page's words in three languages, and the PDF's pages are
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from oerhub.demo import write_demo_config
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.sample_site import SampleSite
 from oerhub.demo.samples import demo_repositories
+from oerhub.enrich.themes import load_themes
 from oerhub.harvest.run import harvest
 from oerhub.publish.survey.figures import NATIONAL_LANGUAGES
 from oerhub.registry import load_config
@@ -169,8 +171,43 @@ def test_region_figures_equal_the_catalogue(built: Built) -> None:
     summary = {row["metric"]: row["value"] for row in _csv(out, "summary")}
     assert int(summary["records"]) == 804  # what `oerhub demo` harvests
     assert int(summary["countries_covered"]) == 8
-    # one CSV per figure: the region's and 7 per country (sources, 6 distributions)
-    assert len(list((out / "figures").glob("*.csv"))) == 9 + 15 * 7
+    # one CSV per figure: the region's (themes among them) and 7 per country (sources, 6
+    # distributions)
+    assert len(list((out / "figures").glob("*.csv"))) == 10 + 15 * 7
+    _check_themes(built, out, CIS_BALTIC)
+
+
+def _check_themes(built: Built, out: Path, codes: list[str]) -> None:
+    """The Themes section: each theme's live records per country, from record_themes."""
+    in_theme = Counter((r["theme"], r["country"]) for r in _rows(
+        built.db, "SELECT t.theme, r.country FROM record_themes AS t JOIN records AS r "
+        "ON r.id = t.record_id WHERE r.deleted = 0"))
+    live = Counter(r["country"] for r in built.records)
+    rows = _csv(out, "themes")
+    assert {row["theme"] for row in rows} == {t.id for t in load_themes().themes}
+    assert len(rows) == len(load_themes().themes) * len(codes)
+    for row in rows:
+        assert int(row["records"]) == in_theme[(row["theme"], row["country"])], row
+        if live[row["country"]]:
+            assert float(row["share"]) == pytest.approx(
+                in_theme[(row["theme"], row["country"])] / live[row["country"]], abs=1e-4)
+
+
+def test_theme_figures_equal_the_catalogue(built: Built) -> None:
+    """--theme: every figure counts that theme's records only, as record_themes says."""
+    ids = {r["record_id"] for r in _rows(
+        built.db, "SELECT record_id FROM record_themes WHERE theme = 'teacher-education'")}
+    assert ids  # the demo's `Цифрова грамотність вчителя`
+    out = built.survey("teacher", "--theme", "teacher-education", "--no-pdf", "--lang", "uk")
+    _check_scope(dataclasses.replace(built, records=[r for r in built.records
+                                                     if r["id"] in ids]), out, CIS_BALTIC)
+    rows = _csv(out, "themes")
+    assert {row["theme"] for row in rows} == {"teacher-education"}
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Тема: Педагогічна освіта" in html
+    result = oerhub_in_process(built.dir, "report", "survey", "--out", str(built.dir / "x"),
+                               "--theme", "nope", "--no-pdf")
+    assert result.returncode != 0 and "no theme 'nope'" in result.stdout + result.stderr
 
 
 def test_one_country_figures_equal_the_catalogue(built: Built) -> None:

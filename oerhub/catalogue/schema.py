@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from oerhub.catalogue.rules import language_check_sql, openness_sql
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -237,6 +237,14 @@ CREATE TABLE IF NOT EXISTS open_writes (
     started_at TEXT NOT NULL,
     pid INTEGER NOT NULL
 );
+-- The themes each live record belongs to (schema 9; oerhub/enrich/themes.py, the `themes` step
+-- after search, by the rules of config/themes.toml). A record in no theme has no row.
+CREATE TABLE IF NOT EXISTS record_themes (
+    record_id INTEGER NOT NULL,
+    theme TEXT NOT NULL,
+    PRIMARY KEY (theme, record_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_themes_record ON record_themes(record_id);
 -- Where each enrichment step (oerhub/enrich/) stopped, in its own terms.
 CREATE TABLE IF NOT EXISTS enrich_marks (
     step TEXT PRIMARY KEY,
@@ -386,11 +394,19 @@ def _open_writes(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _record_themes(conn: sqlite3.Connection) -> None:
+    """Schema 9: the themes of each record (filled by the themes step)."""
+    for statement in statements(SCHEMA):
+        if "record_themes" in statement:
+            conn.execute(statement)
+
+
 # Schema number -> the step that brings the one before it there. Add a change as the next
 # number; never edit a step that has shipped.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: _baseline,
     8: _open_writes,
+    9: _record_themes,
 }
 if max(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a new schema needs its step
     raise ImportError("SCHEMA_VERSION has no migration")

@@ -28,27 +28,42 @@ def report() -> None:
 
 @report.command("coverage")
 @country_rows_option
+@click.option("--theme", "theme_id", metavar="ID", help="This theme's coverage by country "
+              "(an id of config/themes.toml).")
 @format_option
 @config_option
 @db_option
-def report_coverage(country: str | None, fmt: str, config_file: str | None,
-                    db_file: str | None) -> None:
+def report_coverage(country: str | None, theme_id: str | None, fmt: str,
+                    config_file: str | None, db_file: str | None) -> None:
     """What the catalogue holds per country.
 
     One row per CIS and Baltic country (those without a source too) and per other country
     of the registry: sources in the registry (enabled), sources whose last run was ok, live
     records, the share with an open licence, the top 3 languages and resource types, and
-    the last ok harvest. --country XX shows that country's sources instead.
+    the last ok harvest. --country XX shows that country's sources instead. --theme ID
+    shows one theme's coverage by country: live records, those in the theme (as the
+    `themes` step after each harvest found them) and their share.
 
     \b
     Examples:
       oerhub report coverage
       oerhub report coverage --country UA
+      oerhub report coverage --theme teacher-education
       oerhub report coverage --format markdown > coverage.md
       oerhub report coverage --format csv --db /srv/oer/catalogue.db
     """
     from oerhub.publish.report import coverage_report, render
 
+    if theme_id:
+        from oerhub.enrich.themes import load_themes
+        from oerhub.publish.theme_report import theme_coverage_report
+
+        if country:
+            raise click.UsageError("--theme and --country go separately")
+        theme = load_themes().get(theme_id)
+        with Catalogue(existing_db(db_file)) as catalogue:
+            click.echo(render(theme_coverage_report(catalogue.conn, theme), fmt))
+        return
     with Catalogue(existing_db(db_file)) as catalogue:
         config = named_registry(config_file) or catalogue.registry()
         click.echo(render(coverage_report(config, catalogue.conn, country), fmt))
@@ -313,24 +328,29 @@ def named_registry(config_file: str | None) -> Config | None:
 @click.option("--since", metavar="DATE", help="Also say what changed since DATE (YYYY-MM-DD): "
               "new resources, new sources, sources lost.")
 @click.option("--no-pdf", "no_pdf", is_flag=True, help="Write the page and the CSVs only.")
+@click.option("--theme", "theme_id", metavar="ID", help="The survey of one theme: only its "
+              "records (an id of config/themes.toml).")
 @config_option
 @db_option
 def report_survey(out_dir: str, country: str | None, lang: str, since: str | None,
-                  no_pdf: bool, config_file: str | None, db_file: str | None) -> None:
+                  no_pdf: bool, theme_id: str | None, config_file: str | None,
+                  db_file: str | None) -> None:
     """An analytical survey of OER coverage in the CIS and Baltic countries, to hand on.
 
     Writes DIR/index.html (one self-contained page: charts as SVG, fonts inside),
     DIR/survey.pdf (A4, page numbers, contents) and DIR/figures/*.csv (the data behind
     every chart and table): a summary, a map and a bar chart of unique resources, one
     profile per country (sources and their health, languages, types, ISCED levels,
-    licences, growth, providers, what is missing), and a methods annex. There is no
-    --theme yet: the thematic gateways do not exist.
+    licences, growth, providers, what is missing), the coverage of each theme
+    (config/themes.toml) by country, and a methods annex. --theme ID makes it the survey
+    of one theme: every figure counts that theme's records only.
 
     \b
     Examples:
       oerhub report survey --out survey/
       oerhub report survey --out survey-ru/ --lang ru --since 2026-01-01
       oerhub report survey --out ua/ --country UA --lang uk
+      oerhub report survey --out tvet/ --theme tvet --lang ru
     """
     import datetime as dt
 
@@ -344,6 +364,6 @@ def report_survey(out_dir: str, country: str | None, lang: str, since: str | Non
     with Catalogue(existing_db(db_file)) as catalogue:
         config = named_registry(config_file) or catalogue.registry()
         survey = write_survey(config, catalogue.conn, Path(out_dir), lang=lang,
-                              country=country, since=since, pdf=not no_pdf)
+                              country=country, since=since, pdf=not no_pdf, theme=theme_id)
     click.echo(f"{survey.html}" + (f", {survey.pdf}" if survey.pdf else "")
                + f" and {len(survey.figures)} figures in {Path(out_dir) / 'figures'}")

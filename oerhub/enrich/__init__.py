@@ -12,15 +12,17 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from oerhub.catalogue import Catalogue
-from oerhub.enrich import duplicates, languages, search
+from oerhub.enrich import duplicates, languages, search, themes
 
 # The steps in the order they run: name -> step(catalogue, processes) -> one line saying what
 # it did. `processes` is the harvest's pool of worker processes (oerhub/workers.py) or
 # None, for a step that can spread its per-record work there. Duplicates first: grouping reads
-# the records alone; search and languages read only the records.
+# the records alone; search, themes (config/themes.toml) and languages read only the
+# records.
 STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {
     duplicates.STEP: duplicates.step,
     "search": search.step,
+    themes.STEP: themes.step,
     "languages": languages.detection_step,
 }
 # Steps `oerhub harvest` leaves to their own command, scheduled after it: language detection

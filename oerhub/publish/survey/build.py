@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from oerhub.enrich.themes import load_themes
 from oerhub.errors import OerhubError
 from oerhub.publish.report import CIS_BALTIC, check_country
 from oerhub.publish.survey import charts
@@ -29,7 +30,9 @@ from oerhub.publish.survey.figures import (
     distributions,
     harvest_window,
     sources_figure,
+    Scope,
     summary_figure,
+    themes_figure,
 )
 from oerhub.publish.survey.fonts import font_faces
 from oerhub.publish.survey.messages import (
@@ -130,11 +133,11 @@ def _missing(words: Words, code: str, row: dict[str, Any], sources: list[dict[st
     return out or [m["nothing_missing"]]
 
 
-def _profile(config: Config, conn: sqlite3.Connection, words: Words, row: dict[str, Any]
-             ) -> tuple[dict[str, Any], list[Figure]]:
+def _profile(config: Config, conn: sqlite3.Connection, words: Words, row: dict[str, Any],
+             theme: str | None = None) -> tuple[dict[str, Any], list[Figure]]:
     code = row["country"]
-    sources = sources_figure(config, conn, [code], name=f"{code}_sources")
-    dists = distributions(conn, [code], prefix=f"{code}_")
+    sources = sources_figure(config, conn, Scope([code], theme), name=f"{code}_sources")
+    dists = distributions(conn, Scope([code], theme), prefix=f"{code}_")
     by_kind = {f.name.removeprefix(f"{code}_"): f for f in dists}
     profile = {"code": code, "name": words.country(code), "row": row,
                "sources": sources.dicts(), "figures": {k: f.dicts() for k, f in by_kind.items()},
@@ -148,17 +151,22 @@ def _profile(config: Config, conn: sqlite3.Connection, words: Words, row: dict[s
 
 
 def build_context(config: Config, conn: sqlite3.Connection, lang: str = "en",
-                  country: str | None = None, since: str | None = None
-                  ) -> tuple[dict[str, Any], list[Figure]]:
-    """Everything the template shows, and the figures behind it (each one CSV)."""
+                  country: str | None = None, since: str | None = None,
+                  theme: str | None = None) -> tuple[dict[str, Any], list[Figure]]:
+    """Everything the template shows, and the figures behind it (each one CSV); with
+    `theme` (an id of config/themes.toml), of that theme's records only."""
     if lang not in LANGUAGES:
         raise OerhubError(f"--lang {lang!r}: the survey is written in {', '.join(LANGUAGES)}")
     words = Words(lang)
-    codes: Sequence[str] = [check_country(country, config, conn)] if country else CIS_BALTIC
+    all_themes = load_themes()
+    chosen = [all_themes.get(theme)] if theme else list(all_themes.themes)
+    codes: Sequence[str] = Scope([check_country(country, config, conn)] if country
+                                 else CIS_BALTIC, theme)
     summary = summary_figure(config, conn, codes)
     countries = countries_figure(config, conn, codes)
+    themes = themes_figure(conn, codes, [(t.id, t.name(lang)) for t in chosen])
     figures = [summary, countries, *distributions(conn, codes),
-               sources_figure(config, conn, codes)]
+               sources_figure(config, conn, codes), themes]
     changes = changes_figure(config, conn, codes, since) if since else None
     if changes:
         figures.append(changes)
@@ -168,12 +176,14 @@ def build_context(config: Config, conn: sqlite3.Connection, lang: str = "en",
     ranked = sorted(rows, key=lambda r: (-r["unique_resources"], names[r["country"]]))
     profiles = []
     for row in rows:
-        profile, more = _profile(config, conn, words, row)
+        profile, more = _profile(config, conn, words, row, theme)
         profiles.append(profile)
         figures += more
     by_name = {f.name: f for f in figures}
     title = (words.m["title_country"].format(country=words.country(codes[0])) if country
              else words.m["title"])
+    if theme:
+        title = words.m["title_theme"].format(title=title, theme=chosen[0].name(lang))
     context = {
         "lang": lang, "m": words.m, "w": words, "title": title,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
@@ -190,6 +200,10 @@ def build_context(config: Config, conn: sqlite3.Connection, lang: str = "en",
                                      width=HALF),
         "registry": by_name["sources"].dicts(), "window": harvest_window(conn, codes),
         "one_country": bool(country),
+        "themes": [{"id": t.id, "name": t.name(lang),
+                    "counts": [r for r in themes.dicts() if r["theme"] == t.id]}
+                   for t in chosen],
+        "theme": chosen[0].name(lang) if theme else None,
     }
     return context, figures
 
@@ -217,9 +231,9 @@ def write_pdf(html: str, path: Path) -> None:
 
 def write_survey(config: Config, conn: sqlite3.Connection, out: Path, *, lang: str = "en",
                  country: str | None = None, since: str | None = None,
-                 pdf: bool = True) -> Survey:
+                 pdf: bool = True, theme: str | None = None) -> Survey:
     """Write DIR/index.html, DIR/survey.pdf and DIR/figures/*.csv."""
-    context, figures = build_context(config, conn, lang, country, since)
+    context, figures = build_context(config, conn, lang, country, since, theme)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     written = [_csv(figure, out / "figures") for figure in figures]
     html = render_html(context)

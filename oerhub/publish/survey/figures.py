@@ -14,6 +14,7 @@ or one of them). Definitions are the coverage report's (oerhub/publish/report.py
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,8 +50,23 @@ def _in(codes: Sequence[str]) -> str:
     return ", ".join(f"'{c}'" for c in codes)
 
 
+class Scope(list[str]):
+    """Country codes, and the theme the survey is of (`--theme`): with one, every figure
+    counts only the records of that theme (record_themes)."""
+
+    def __init__(self, codes: Sequence[str], theme: str | None = None) -> None:
+        super().__init__(codes)
+        assert theme is None or re.fullmatch(r"[a-z][a-z0-9-]*", theme), theme
+        self.theme = theme
+
+
 def _live(codes: Sequence[str], table: str = "") -> str:
-    return f"{table}deleted = 0 AND {table}country IN ({_in(codes)})"
+    theme = getattr(codes, "theme", None)
+    where = f"{table}deleted = 0 AND {table}country IN ({_in(codes)})"
+    if theme:  # (checked letters, digits and hyphens only, so quoting is safe)
+        where += (f" AND {table}id IN (SELECT record_id FROM record_themes "
+                  f"WHERE theme = '{theme}')")
+    return where
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -273,3 +289,28 @@ def harvest_window(conn: sqlite3.Connection, codes: Sequence[str]) -> dict[str, 
                       "COUNT(*) AS runs FROM harvest_runs h JOIN sources s ON "
                       f"s.id = h.source_id WHERE s.country IN ({_in(codes)})")[0]
     return row
+
+
+# Each theme's coverage by country: live records of the theme, and their share of the
+# country's live records (the same query as `oerhub report coverage --theme`).
+THEMES_BY_COUNTRY_SQL = (
+    "SELECT t.theme, r.country, COUNT(*) AS records FROM record_themes AS t "
+    "JOIN records AS r ON r.id = t.record_id WHERE {live} GROUP BY t.theme, r.country")
+
+
+def themes_figure(conn: sqlite3.Connection, codes: Sequence[str],
+                  themes: Sequence[tuple[str, str]]) -> Figure:
+    """One row per theme (id, name) and country: the theme's live records and their share
+    of the country's live records (all of them, whatever theme the survey is of)."""
+    codes = list(codes)
+    live = {r["country"]: r["records"] for r in _rows(
+        conn, f"SELECT country, COUNT(*) AS records FROM records r WHERE {_live(codes, 'r.')} "
+        "GROUP BY country")}
+    found = {(r["theme"], r["country"]): r["records"] for r in _rows(
+        conn, THEMES_BY_COUNTRY_SQL.format(live=_live(codes, "r.")))}
+    figure = Figure("themes", ("theme", "name", "country", "records", "share"))
+    for theme, name in themes:
+        for code in codes:
+            count = found.get((theme, code), 0)
+            figure.rows.append((theme, name, code, count, _share(count, live.get(code, 0))))
+    return figure

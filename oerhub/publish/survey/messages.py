@@ -17,6 +17,7 @@ LANGUAGES = ("en", "ru", "uk")
 EN = {
     "title": "Open Educational Resources in the CIS and Baltic countries",
     "title_country": "Open Educational Resources: {country}",
+    "title_theme": "{title}. Theme: {theme}",
     "subtitle": "A survey of what oerhub's catalogue holds, {date}",
     "contents": "Contents",
     "summary": "Summary",
@@ -67,8 +68,7 @@ EN = {
     "nothing_missing": "Nothing obvious is missing.",
     "none": "none",
     "never_short": "never",
-    "themes_text": "Thematic gateways do not exist in oerhub yet, so the survey has no coverage "
-                   "by theme and the command has no --theme option.",
+    "themes_text": "Records by theme (config/themes.toml) and country: how many live records of each country the themes step found in the theme, and their share of the country's live records. A record may be in several themes or in none.",
     "methods_harvest": "The catalogue was harvested from {first} to {last} in {runs} runs. Each "
                        "source is read with its own protocol (OAI-PMH, sitemaps with "
                        "schema.org, feeds, JSON APIs, HTML pages) at the address in the "
@@ -95,6 +95,7 @@ EN = {
 RU = {
     "title": "Открытые образовательные ресурсы в странах СНГ и Балтии",
     "title_country": "Открытые образовательные ресурсы: {country}",
+    "title_theme": "{title}. Тема: {theme}",
     "subtitle": "Обзор каталога oerhub, {date}",
     "contents": "Содержание",
     "summary": "Краткий обзор",
@@ -145,8 +146,7 @@ RU = {
     "nothing_missing": "Явных пробелов нет.",
     "none": "нет",
     "never_short": "никогда",
-    "themes_text": "Тематических шлюзов в oerhub пока нет, поэтому обзор не показывает охват "
-                   "по темам, а у команды нет параметра --theme.",
+    "themes_text": "Записи по темам (config/themes.toml) и странам: сколько действующих записей страны шаг themes отнёс к теме и их доля среди всех действующих записей страны. Запись может входить в несколько тем или ни в одну.",
     "methods_harvest": "Каталог собран с {first} по {last} за {runs} запусков. Каждый источник "
                        "читается своим протоколом (OAI-PMH, карты сайта со schema.org, ленты, "
                        "JSON API, HTML-страницы) по адресу из реестра ниже.",
@@ -172,6 +172,7 @@ RU = {
 UK = {
     "title": "Відкриті освітні ресурси в країнах СНД і Балтії",
     "title_country": "Відкриті освітні ресурси: {country}",
+    "title_theme": "{title}. Тема: {theme}",
     "subtitle": "Огляд каталогу oerhub, {date}",
     "contents": "Зміст",
     "summary": "Стислий огляд",
@@ -222,8 +223,7 @@ UK = {
     "nothing_missing": "Явних прогалин немає.",
     "none": "немає",
     "never_short": "ніколи",
-    "themes_text": "Тематичних шлюзів в oerhub ще немає, тому огляд не показує охоплення за "
-                   "темами, а команда не має параметра --theme.",
+    "themes_text": "Записи за темами (config/themes.toml) і країнами: скільки чинних записів країни крок themes відніс до теми та їхня частка серед усіх чинних записів країни. Запис може належати до кількох тем або до жодної.",
     "methods_harvest": "Каталог зібрано з {first} по {last} за {runs} запусків. Кожне джерело "
                        "читається своїм протоколом (OAI-PMH, мапи сайту зі schema.org, стрічки, "
                        "JSON API, HTML-сторінки) за адресою з реєстру нижче.",

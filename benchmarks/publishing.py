@@ -102,12 +102,11 @@ def timed(label: str, repeat: int, action, result: Result | None = None) -> floa
     return median
 
 
-def run(records: int = 1_000_000, directory: str = "/tmp/oerhub-bench",
-        repeat: int = 5) -> Result:
-    result = Result("publishing", f"Publishing at scale: {records:,} records")
+def catalogue_of(records: int, directory: str) -> Path:
+    """The catalogue of `records` records in `directory`, built once (and shared with
+    survey.py): once per schema, its text and not only its number, while one is being written."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    # Built once per schema: its text, not only its number, while a schema is being written.
     schema = hashlib.sha1(SCHEMA.encode()).hexdigest()[:8]
     db = folder / f"catalogue-{records}-schema{SCHEMA_VERSION}-{schema}.db"
     if not db.exists():
@@ -116,6 +115,13 @@ def run(records: int = 1_000_000, directory: str = "/tmp/oerhub-bench",
             leftover.unlink()
         build(partial, records)
         partial.rename(db)
+    return db
+
+
+def run(records: int = 1_000_000, directory: str = "/tmp/oerhub-bench",
+        repeat: int = 5) -> Result:
+    result = Result("publishing", f"Publishing at scale: {records:,} records")
+    db = catalogue_of(records, directory)
     site = load_site(PROJECT / "config" / "metadata.yaml")
     ds = make_datasette(db, site)
     loop = asyncio.new_event_loop()

@@ -11,7 +11,6 @@ Goal at a million records: the survey of the region written in under 60 s.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -20,26 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Goal, Result  # noqa: E402
-from publishing import build  # noqa: E402
+from publishing import catalogue_of  # noqa: E402
 
-from oerhub.catalogue import SCHEMA, SCHEMA_VERSION, Catalogue
+from oerhub.catalogue import Catalogue
 
 PROJECT = Path(__file__).resolve().parents[1]
-
-
-def catalogue_of(records: int, directory: str) -> Path:
-    """The cached catalogue of publishing.py (built here when missing)."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    schema = hashlib.sha1(SCHEMA.encode()).hexdigest()[:8]
-    db = folder / f"catalogue-{records}-schema{SCHEMA_VERSION}-{schema}.db"
-    if not db.exists():
-        partial = db.with_suffix(".partial")
-        for leftover in folder.glob(partial.name + "*"):
-            leftover.unlink()
-        build(partial, records)
-        partial.rename(db)
-    return db
 
 
 def survey_seconds(db: Path, *extra: str) -> tuple[float, int]:

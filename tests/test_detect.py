@@ -243,6 +243,22 @@ def test_the_step_is_incremental_and_runs_on_demand(built):
         **{k: case[4] for k, case in CASES.items()}, "ru-as-en": "ru", "kk-none": "kk"}
 
 
+def test_a_version_stored_within_the_same_second_is_detected_again(tmp_path, monkeypatch):
+    # CI found it: harvest, detect, edit and harvest again within one second gave the new
+    # version the last_changed the detection had kept, and the step skipped it. The clock is
+    # stopped here, so every write has the same stamp.
+    monkeypatch.setattr("oerhub.catalogue.base.utc_now", lambda: "2026-12-06T06:00:00Z")
+    with _harvest(tmp_path) as harvested:
+        harvested.repo.edit("oai:kg:ru-as-en", language=["rus"])
+        assert harvested.run("harvest").returncode == 0
+        assert stored(harvested.db)["ru-as-en"]["language_checked"] is None
+        again = harvested.run("languages", "detect")
+        assert again.stdout.startswith("1 records checked"), again.stdout
+        after = stored(harvested.db)
+    assert after["ru-as-en"]["language_check"] == "agrees"
+    assert {row["last_changed"] for row in after.values()} == {"2026-12-06T06:00:00Z"}
+
+
 # --- the rules, as tables ---------------------------------------------------------------------
 
 

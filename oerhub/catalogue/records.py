@@ -324,7 +324,9 @@ _INSERT_RECORD_SQL = (
     f"VALUES ({', '.join('?' * (len(RECORD_COLUMNS) + 3))})")
 _UPDATE_RECORD_SQL = (
     f"UPDATE records SET {', '.join(f'{c} = ?' for c in RECORD_COLUMNS[2:])}, "
-    "last_changed = ? WHERE id = ?")
+    # a new version's detected language is out of date, whatever the clock says: two versions
+    # stamped within one second have the same last_changed (oerhub/enrich/languages.py)
+    "last_changed = ?, language_checked = NULL WHERE id = ?")
 FTS_INSERT_RANGE_SQL = (
     f"INSERT INTO records_fts (rowid, {', '.join(FTS_COLUMNS)}) "
     f"SELECT id, {', '.join(FTS_COLUMNS)} FROM records WHERE id >= ? AND id < ?")

@@ -186,8 +186,9 @@ def records_for_language_detection(catalogue: Catalogue, *, everything: bool = F
     """Live records whose language is to be detected, in batches by id: (id, title,
     description, declared language, last_changed).
 
-    Those never checked, or changed since (language_checked keeps the last_changed of the
-    version read), unless `everything`. Each batch is its own query: write between them.
+    Those never checked, or changed since: language_checked keeps the last_changed of the
+    version read, and the catalogue empties it when it stores a new version (stamps have
+    one-second resolution). Unless `everything`. Each batch is its own query: write between them.
     """
     sql = ("SELECT id, title, description, language, last_changed FROM records "
            "WHERE deleted = 0 AND id > ?"

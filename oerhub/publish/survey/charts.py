@@ -108,6 +108,10 @@ class Projection:
         return (self.pad + (x - self.left) * _K * self.scale,
                 self.pad + (self.top - y) * self.scale)
 
+    def longitude(self, x: float) -> float:
+        """The longitude at SVG x (the inverse of `point`'s first half)."""
+        return self.left + (x - self.pad) / (_K * self.scale)
+
 
 _K = math.cos(math.radians(50))
 

@@ -86,9 +86,10 @@ def legend_bins(peak: int) -> list[tuple[str, int, int]]:
 
 def coverage_svg(values: Mapping[str, int], names: Mapping[str, str], words: MapWords,
                  pins: Sequence[Pin] = (), number: Callable[[int], str] = "{:,}".format,
-                 ident: str = "coverage-map") -> str:
+                 ident: str = "coverage-map", heading: bool = True) -> str:
     """The map: every country of the geometry shaded by `values` (0 when absent), labelled
-    with `names` (its code when absent) and its count, a legend, and the `pins`."""
+    with `names` (its code when absent) and its count, a legend, and the `pins`; `heading`
+    writes the title on it too (not when the page gives it a heading of its own)."""
     shape = projection(MAP_WIDTH)
     left, top = SIDE + 10, TOP
     height = TOP + shape.height + BOTTOM_ROW + LEGEND
@@ -105,9 +106,10 @@ def coverage_svg(values: Mapping[str, int], names: Mapping[str, str], words: Map
              f'width="{WIDTH}" height="{height}" role="img" class="oer-map" '
              f'aria-labelledby="{ident}-title {ident}-desc" font-family="sans-serif">',
              f'<title id="{ident}-title">{escape(words.title)}</title>',
-             f'<desc id="{ident}-desc">{escape(words.description)}: {escape(summary)}</desc>',
-             f'<text x="4" y="20" font-size="16" font-weight="700" fill="#222">'
-             f'{escape(words.title)}</text>']
+             f'<desc id="{ident}-desc">{escape(words.description)}: {escape(summary)}</desc>']
+    if heading:
+        parts.append(f'<text x="4" y="20" font-size="16" font-weight="700" fill="#222">'
+                     f'{escape(words.title)}</text>')
     for code, path, _, _ in layout:
         value = values.get(code, 0)
         parts.append(f'<path transform="translate({left},{top})" d="{path}" '

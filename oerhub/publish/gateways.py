@@ -1,0 +1,233 @@
+"""The analysts' and the thematic gateways' pages of the site: a Datasette plugin.
+
+- `/themes`: every theme of config/themes.toml with its records and unique resources;
+- `/themes/<id>`: one theme's landing page: what it covers, its records by country (all 15
+  countries, those with none too) and by language, the map, its newest and most-provided
+  resources, and a search within it (the resources page narrowed by ?themes__arraycontains=);
+- `/-/map/coverage.svg?country=&theme=`: the coverage map (oerhub/publish/coverage_map.py),
+  drawn here from the bundled geometry: no tile server, nothing from the network;
+- for the templates (the dashboard, config/templates/dashboard_view.html): `coverage_map()`,
+  the map inline, and `oerhub_themes`, the themes named in the interface language.
+
+Everything a visitor sends reaches SQL as a bound parameter only, and the pages are Jinja
+templates with autoescape (config/templates/oerhub_theme*.html).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Request, Response
+from markupsafe import Markup
+
+from oerhub.enrich.themes import Theme, Themes, load_themes
+from oerhub.publish import gateway_queries as q
+from oerhub.publish.coverage_map import MapWords, Pin, coverage_svg
+from oerhub.publish.report import CIS_BALTIC
+from oerhub.publish.theme_report import THEME_BY_COUNTRY_SQL
+
+PLUGIN_NAME = "oerhub-gateways"
+DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
+LANGUAGES = ("en", "ru", "uk")
+MAX_ARGUMENT = 200  # characters of a filter value kept (a country code or a theme id is short)
+LISTED = 8  # newest and most-provided resources on a theme page
+
+
+def register() -> None:
+    """Register this module with Datasette's plugin manager (once per process)."""
+    from datasette.plugins import pm
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module):
+        pm.register(module, name=PLUGIN_NAME)
+
+
+def themes() -> Themes:
+    """config/themes.toml as the themes step reads it (read again when it changes)."""
+    return load_themes()
+
+
+def ui_language(request: Request | None) -> str:
+    """The interface language of a request: ?lang= when known, else English."""
+    if request is not None:
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES:
+            return str(wanted)
+    return "en"
+
+
+def translator(language: str) -> Callable[..., str]:
+    """gettext for `language` with newstyle formatting (`tr("%(n)s records", n=5)`)."""
+    def tr(text: str, **values: Any) -> str:
+        return text % values if values else text
+    return tr
+
+
+def country_name(code: str | None, language: str) -> str:
+    """A country's name in the interface language; "unknown" for none."""
+    from oerhub.registry import country_name as english
+    return english(code) if code else translator(language)("unknown country")
+
+
+def language_name(code: str | None, language: str) -> str:
+    """A language's name in the interface language; "unknown" for none."""
+    return code or translator(language)("unknown language")
+
+
+def type_name(code: str | None, language: str) -> str:
+    """A resource type's name in the interface language; "unknown" for none."""
+    return code or translator(language)("unknown type")
+
+
+def translated(value: Any, tr: Callable[..., str]) -> Any:
+    """A chart's configuration with every `title` translated (the vega-lite axis titles)."""
+    if isinstance(value, dict):
+        return {key: tr(item) if key == "title" and isinstance(item, str) else
+                translated(item, tr) for key, item in value.items()}
+    if isinstance(value, list):
+        return [translated(item, tr) for item in value]
+    return value
+
+
+def number(value: int, language: str) -> str:
+    """A count written as the interface language writes numbers."""
+    return f"{value:,}"
+
+
+def _argument(request: Request, name: str) -> str | None:
+    value = request.args.get(name) or None
+    return value[:MAX_ARGUMENT] if value else None
+
+
+async def _rows(datasette: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list((await datasette.get_database(DATABASE_NAME).execute(sql, params)).rows)
+
+
+# --- the map -------------------------------------------------------------------------------
+
+async def map_svg(datasette: Any, language: str, country: str | None = None,
+                  theme: str | None = None, ident: str = "coverage-map",
+                  heading: bool = True) -> str:
+    """The coverage map of the live records, narrowed to a country and a theme."""
+    tr = translator(language)
+    sql, params = q.records_by_country_sql(country, theme)
+    counts = {row["country"]: row["records"] for row in await _rows(datasette, sql, params)}
+    sql, params = q.pins_sql(country, theme)
+    pins = []
+    for row in await _rows(datasette, sql, params):
+        try:
+            pins.append(Pin(str(row["name"]), float(row["latitude"]), float(row["longitude"]),
+                            int(row["records"])))
+        except (TypeError, ValueError):
+            continue  # a place that is not a number is no place
+    names = {code: country_name(code, language) for code in CIS_BALTIC}
+    title = tr("Records per country")
+    if theme and theme in {t.id for t in themes().themes}:
+        title = tr("Records per country: %(theme)s", theme=themes().get(theme).name(language))
+    words = MapWords(title, tr("Live records in each of the 15 countries"), tr("Records"),
+                     tr("Sources with a known place"))
+    return coverage_svg(counts, names, words, pins, lambda n: number(n, language), ident,
+                        heading)
+
+
+async def map_view(request: Request, datasette: Any) -> Response:
+    svg = await map_svg(datasette, ui_language(request), _argument(request, "country"),
+                        _argument(request, "theme"))
+    return Response(svg, content_type="image/svg+xml; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff",
+                             "Content-Security-Policy": "default-src 'none'; style-src "
+                                                        "'unsafe-inline'"})
+
+
+# --- the theme pages -----------------------------------------------------------------------
+
+def _theme_summary(theme: Theme, language: str, totals: dict[str, Any]) -> dict[str, Any]:
+    records, resources = totals.get(theme.id, (0, 0))
+    return {"id": theme.id, "name": theme.name(language),
+            "description": theme.description(language), "records": records,
+            "resources": resources}
+
+
+async def _totals(datasette: Any) -> dict[str, tuple[int, int]]:
+    return {row["theme"]: (row["records"], row["resources"])
+            for row in await _rows(datasette, q.THEME_TOTALS_SQL, {})}
+
+
+async def themes_view(request: Request, datasette: Any) -> Response:
+    language = ui_language(request)
+    totals = await _totals(datasette)
+    listed = [_theme_summary(theme, language, totals) for theme in themes().themes]
+    return Response.html(await datasette.render_template(
+        "oerhub_themes.html", {"themes": listed, "ui_language": language}, request=request))
+
+
+async def theme_view(request: Request, datasette: Any) -> Response:
+    language = ui_language(request)
+    known = {theme.id: theme for theme in themes().themes}
+    theme_id = request.url_vars["theme"]
+    if theme_id not in known:
+        raise NotFound(translator(language)("No such theme"))
+    theme = known[theme_id]
+    summary = _theme_summary(theme, language, await _totals(datasette))
+    by_country = {row["country"]: (row["records"], row["theme_records"])
+                  for row in await _rows(datasette, THEME_BY_COUNTRY_SQL, {"theme": theme.id})}
+    countries = [{"code": code, "name": country_name(code, language), "records": in_theme,
+                  "all": records, "share": in_theme / records if records else None}
+                 for code, (records, in_theme) in q.region_rows(by_country, (0, 0))]
+    countries.sort(key=lambda row: (-row["records"], row["name"]))
+    languages = [{"code": row["language"], "name": language_name(row["language"], language),
+                  "records": row["records"]}
+                 for row in await _rows(datasette, q.THEME_LANGUAGES_SQL, {"theme": theme.id})]
+    newest = [{**dict(row), "country_name": country_name(row["country"], language)
+               if row["country"] else "", "language_name": language_name(row["language"],
+                                                                          language)}
+              for row in await _rows(datasette, q.THEME_NEWEST_SQL,
+                                     {"theme": theme.id, "limit": LISTED})]
+    provided = [{**dict(row), "language_name": language_name(row["language"], language)}
+                for row in await _rows(datasette, q.THEME_MOST_PROVIDED_SQL,
+                                       {"theme": theme.id, "limit": LISTED})]
+    svg = await map_svg(datasette, language, theme=theme.id, ident="theme-map")
+    return Response.html(await datasette.render_template(
+        "oerhub_theme.html",
+        {"theme": summary, "countries": countries, "languages": languages,
+         "newest": newest, "most_provided": provided, "map_svg": Markup(svg),
+         "peak": max([row["records"] for row in countries] or [0]),
+         "ui_language": language}, request=request))
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/themes/?$", themes_view),
+            (r"^/themes/(?P<theme>[^/]+)/?$", theme_view),
+            (r"^/-/map/coverage\.svg$", map_view)]
+
+
+@hookimpl
+def extra_template_vars(request: Request | None, datasette: Any) -> dict[str, Any]:
+    """The map and the themes for the site's templates (the dashboard)."""
+    language = ui_language(request)
+
+    async def coverage_map(country: str | None = None, theme: str | None = None) -> Markup:
+        return Markup(await map_svg(datasette, language, (country or None) and
+                                    str(country)[:MAX_ARGUMENT],
+                                    (theme or None) and str(theme)[:MAX_ARGUMENT],
+                                    heading=False))
+
+    tr = translator(language)
+    return {
+        "coverage_map": coverage_map,
+        "oerhub_themes": [(theme.id, theme.name(language)) for theme in themes().themes],
+        "oerhub_region": CIS_BALTIC,
+        "oerhub_country_name": lambda code: country_name(code, language),
+        "oerhub_language_name": lambda code: language_name(code, language),
+        "oerhub_type_name": lambda code: type_name(code, language),
+        "oerhub_number": lambda value: number(int(value or 0), language),
+        "oerhub_translated": lambda chart: translated(chart, tr),
+        # until the site's localisation lands: the words as written
+        "_": tr,
+        "ngettext": lambda one, many, n, **values: tr(one if n == 1 else many,
+                                                      **{"num": n, **values}),
+    }

@@ -148,9 +148,11 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
     from oerhub.publish import site_guard  # (imports datasette: only when a site is made)
+    from oerhub.publish import site_i18n
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    site_i18n.register()  # the interface in the reader's language, names instead of codes
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:

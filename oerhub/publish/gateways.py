@@ -25,13 +25,14 @@ from markupsafe import Markup
 
 from oerhub.enrich.themes import Theme, Themes, load_themes
 from oerhub.publish import gateway_queries as q
+from oerhub.publish import site_i18n
 from oerhub.publish.coverage_map import MapWords, Pin, coverage_svg
+from oerhub.publish.names import N_
 from oerhub.publish.report import CIS_BALTIC
 from oerhub.publish.theme_report import THEME_BY_COUNTRY_SQL
 
 PLUGIN_NAME = "oerhub-gateways"
 DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
-LANGUAGES = ("en", "ru", "uk")
 MAX_ARGUMENT = 200  # characters of a filter value kept (a country code or a theme id is short)
 LISTED = 8  # newest and most-provided resources on a theme page
 
@@ -51,50 +52,35 @@ def themes() -> Themes:
 
 
 def ui_language(request: Request | None) -> str:
-    """The interface language of a request: ?lang= when known, else English."""
-    if request is not None:
-        wanted = request.args.get("lang")
-        if wanted in LANGUAGES:
-            return str(wanted)
-    return "en"
+    """The interface language of a request (?lang=, the cookie, Accept-Language, English)."""
+    return site_i18n.request_language(request)
 
 
-def translator(language: str) -> Callable[..., str]:
-    """gettext for `language` with newstyle formatting (`tr("%(n)s records", n=5)`)."""
-    def tr(text: str, **values: Any) -> str:
-        return text % values if values else text
-    return tr
-
-
-def country_name(code: str | None, language: str) -> str:
-    """A country's name in the interface language; "unknown" for none."""
-    from oerhub.registry import country_name as english
-    return english(code) if code else translator(language)("unknown country")
-
-
-def language_name(code: str | None, language: str) -> str:
-    """A language's name in the interface language; "unknown" for none."""
-    return code or translator(language)("unknown language")
-
-
-def type_name(code: str | None, language: str) -> str:
-    """A resource type's name in the interface language; "unknown" for none."""
-    return code or translator(language)("unknown type")
-
-
-def translated(value: Any, tr: Callable[..., str]) -> Any:
+def translated(value: Any, gettext: Callable[..., str]) -> Any:
     """A chart's configuration with every `title` translated (the vega-lite axis titles)."""
     if isinstance(value, dict):
-        return {key: tr(item) if key == "title" and isinstance(item, str) else
-                translated(item, tr) for key, item in value.items()}
+        return {key: gettext(item) if key == "title" and isinstance(item, str) else
+                translated(item, gettext) for key, item in value.items()}
     if isinstance(value, list):
-        return [translated(item, tr) for item in value]
+        return [translated(item, gettext) for item in value]
     return value
 
 
-def number(value: int, language: str) -> str:
-    """A count written as the interface language writes numbers."""
-    return f"{value:,}"
+# The dashboard's words in config/metadata.yaml (plugins: datasette-dashboards: coverage:),
+# which config/templates/dashboard_view.html translates: marked here for `make messages`
+# (a test keeps this list and the metadata in step).
+DASHBOARD_WORDS = (
+    N_("Coverage"),
+    N_("What the catalogue holds in each of the 15 CIS and Baltic countries, those with no "
+       "records too: records and unique resources, licences, languages, resource types and "
+       "months of harvest. Pick a country or a theme to narrow every chart."),
+    N_("Country"), N_("Theme"), N_("Records"), N_("Unique resources"),
+    N_("Sources with records"), N_("Countries with records (of 15)"),
+    N_("Records per country (map)"), N_("Records and unique resources per country"),
+    N_("Licence mix per country (open / restricted / unknown)"), N_("Open licence"),
+    N_("Restricted"), N_("Unknown"), N_("Languages"), N_("Resource types"),
+    N_("Records added per month (first harvested)"), N_("Month"),
+)
 
 
 def _argument(request: Request, name: str) -> str | None:
@@ -112,7 +98,8 @@ async def map_svg(datasette: Any, language: str, country: str | None = None,
                   theme: str | None = None, ident: str = "coverage-map",
                   heading: bool = True) -> str:
     """The coverage map of the live records, narrowed to a country and a theme."""
-    tr = translator(language)
+    ui = site_i18n.interface(language)
+    _ = ui.gettext
     sql, params = q.records_by_country_sql(country, theme)
     counts = {row["country"]: row["records"] for row in await _rows(datasette, sql, params)}
     sql, params = q.pins_sql(country, theme)
@@ -123,14 +110,13 @@ async def map_svg(datasette: Any, language: str, country: str | None = None,
                             int(row["records"])))
         except (TypeError, ValueError):
             continue  # a place that is not a number is no place
-    names = {code: country_name(code, language) for code in CIS_BALTIC}
-    title = tr("Records per country")
+    names = {code: ui.names.country(code) for code in CIS_BALTIC}
+    title = _("Records per country")
     if theme and theme in {t.id for t in themes().themes}:
-        title = tr("Records per country: %(theme)s", theme=themes().get(theme).name(language))
-    words = MapWords(title, tr("Live records in each of the 15 countries"), tr("Records"),
-                     tr("Sources with a known place"))
-    return coverage_svg(counts, names, words, pins, lambda n: number(n, language), ident,
-                        heading)
+        title = _("Records per country: %(theme)s", theme=themes().get(theme).name(language))
+    words = MapWords(title, _("Live records in each of the 15 countries"), _("Records"),
+                     _("Sources with a known place"))
+    return coverage_svg(counts, names, words, pins, ui.format_number, ident, heading)
 
 
 async def map_view(request: Request, datasette: Any) -> Response:
@@ -169,25 +155,24 @@ async def theme_view(request: Request, datasette: Any) -> Response:
     known = {theme.id: theme for theme in themes().themes}
     theme_id = request.url_vars["theme"]
     if theme_id not in known:
-        raise NotFound(translator(language)("No such theme"))
+        raise NotFound(site_i18n.interface(language).gettext("No such theme"))
     theme = known[theme_id]
     summary = _theme_summary(theme, language, await _totals(datasette))
     by_country = {row["country"]: (row["records"], row["theme_records"])
                   for row in await _rows(datasette, THEME_BY_COUNTRY_SQL, {"theme": theme.id})}
-    countries = [{"code": code, "name": country_name(code, language), "records": in_theme,
+    names = site_i18n.interface(language).names
+    countries = [{"code": code, "name": names.country(code), "records": in_theme,
                   "all": records, "share": in_theme / records if records else None}
                  for code, (records, in_theme) in q.region_rows(by_country, (0, 0))]
     countries.sort(key=lambda row: (-row["records"], row["name"]))
-    languages = [{"code": row["language"], "name": language_name(row["language"], language),
+    languages = [{"code": row["language"], "name": names.language(row["language"]),
                   "records": row["records"]}
                  for row in await _rows(datasette, q.THEME_LANGUAGES_SQL, {"theme": theme.id})]
-    newest = [{**dict(row), "country_name": country_name(row["country"], language)
-               if row["country"] else "", "language_name": language_name(row["language"],
-                                                                          language)}
+    newest = [{**dict(row), "country_name": names.country(row["country"])
+               if row["country"] else ""}
               for row in await _rows(datasette, q.THEME_NEWEST_SQL,
                                      {"theme": theme.id, "limit": LISTED})]
-    provided = [{**dict(row), "language_name": language_name(row["language"], language)}
-                for row in await _rows(datasette, q.THEME_MOST_PROVIDED_SQL,
+    provided = [dict(row) for row in await _rows(datasette, q.THEME_MOST_PROVIDED_SQL,
                                        {"theme": theme.id, "limit": LISTED})]
     svg = await map_svg(datasette, language, theme=theme.id, ident="theme-map")
     return Response.html(await datasette.render_template(
@@ -216,18 +201,9 @@ def extra_template_vars(request: Request | None, datasette: Any) -> dict[str, An
                                     (theme or None) and str(theme)[:MAX_ARGUMENT],
                                     heading=False))
 
-    tr = translator(language)
     return {
         "coverage_map": coverage_map,
         "oerhub_themes": [(theme.id, theme.name(language)) for theme in themes().themes],
-        "oerhub_region": CIS_BALTIC,
-        "oerhub_country_name": lambda code: country_name(code, language),
-        "oerhub_language_name": lambda code: language_name(code, language),
-        "oerhub_type_name": lambda code: type_name(code, language),
-        "oerhub_number": lambda value: number(int(value or 0), language),
-        "oerhub_translated": lambda chart: translated(chart, tr),
-        # until the site's localisation lands: the words as written
-        "_": tr,
-        "ngettext": lambda one, many, n, **values: tr(one if n == 1 else many,
-                                                      **{"num": n, **values}),
+        "oerhub_translated": lambda chart: translated(chart,
+                                                      site_i18n.interface(language).gettext),
     }

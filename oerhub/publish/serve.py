@@ -147,14 +147,16 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import (
-        gateways,
+        gateways,  # /themes, /themes/<id>, /-/map/coverage.svg
         site_guard,  # (imports datasette: only when a site is made)
+        site_i18n,
     )
     from oerhub.publish import oai as oai_endpoint
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
-    gateways.register()  # /themes, /themes/<id>, the coverage map (/-/map/coverage.svg)
+    site_i18n.register()  # the interface in the reader's language, names instead of codes
+    gateways.register()  # the analysts' pages: themes, the coverage map
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:

@@ -69,9 +69,8 @@ def store(db: Path) -> None:
             STEPS[name](catalogue, None)
 
 
-@pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("analysts")
+def build_catalogue(directory: Path) -> Path:
+    """The catalogue of RECORDS in `directory` (also served by the browser journey)."""
     registry = directory / "sources.toml"
     registry.write_text("".join(
         source_toml(source, f"http://127.0.0.1:9/{source}", country,
@@ -82,6 +81,11 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
         opened.sync_sources(load_config(registry))
     store(db)
     return db
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_catalogue(tmp_path_factory.mktemp("analysts"))
 
 
 @pytest.fixture(scope="module")

@@ -191,6 +191,13 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 @hookimpl
+def menu_links(datasette: Any, request: Request | None) -> list[dict[str, str]]:
+    """The themes in the site's menu, beside the plugin's Dashboards."""
+    return [{"href": datasette.urls.path("/themes"),
+             "label": site_i18n.interface(ui_language(request)).gettext("Themes")}]
+
+
+@hookimpl
 def extra_template_vars(request: Request | None, datasette: Any) -> dict[str, Any]:
     """The map and the themes for the site's templates (the dashboard)."""
     language = ui_language(request)

@@ -25,12 +25,12 @@ from oerhub.publish.survey import charts
 from oerhub.publish.survey.figures import (
     NATIONAL_LANGUAGES,
     Figure,
-    Scope,
     changes_figure,
     countries_figure,
     distributions,
     harvest_window,
     sources_figure,
+    Scope,
     summary_figure,
     themes_figure,
 )

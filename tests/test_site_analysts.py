@@ -190,6 +190,20 @@ def test_dashboard_narrows_by_country_and_theme(site: SiteClient, catalogue: Pat
     assert re.search(r'id="metric-resources">3<', html)
 
 
+@pytest.mark.parametrize("chart", ["resources", "unique", "map", "by-country", "licence-mix",
+                                   "languages", "per-month"])
+def test_each_chart_has_its_page(site: SiteClient, chart: str) -> None:
+    """/-/dashboards/coverage/<chart> (the plugin's URL) draws the chart as the dashboard."""
+    html = page(site, f"/-/dashboards/coverage/{chart}?country=UA&lang=ru")
+    assert f'id="card-{chart}"' in html and "Охват" in html
+    if chart == "by-country":
+        assert list(table(html, "table-by-country")) == ["UA"]
+    if chart == "map":
+        assert 'class="oer-map"' in html
+    if chart == "per-month":
+        assert 'renderChart("per-month"' in html
+
+
 def test_dashboard_words_are_marked_for_translation() -> None:
     metadata = yaml.safe_load((PROJECT / "config" / "metadata.yaml").read_text("utf-8"))
     dashboard = metadata["plugins"]["datasette-dashboards"]["coverage"]
@@ -351,7 +365,8 @@ HOSTILE = ["country=%27%3B%20DROP%20TABLE%20records%3B--", "theme=%3Cscript%3Eal
 
 @pytest.mark.parametrize("query", HOSTILE)
 @pytest.mark.parametrize("path", ["/-/dashboards/coverage", "/-/map/coverage.svg", "/themes",
-                                  "/themes/tvet"])
+                                  "/themes/tvet", "/-/dashboards/coverage/by-country",
+                                  "/-/dashboards/coverage/map"])
 def test_hostile_query_strings_never_500(site: SiteClient, path: str, query: str) -> None:
     response = site.get(f"{path}?{query}")
     assert response.status_code < 500, (path, query, response.text[:500])

@@ -443,3 +443,17 @@ def test_a_published_snapshot_serves_the_dashboard_under_plain_datasette(
     assert ('class="oer-map"' in html) is with_oerhub
     # without oerhub there are no theme pages (Datasette's own error page: see the report)
     assert (pages["/themes/tvet"][0] == 200) is with_oerhub
+
+
+def test_a_query_stopped_by_the_time_limit_leaves_a_page_not_an_error(
+        site: SiteClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a catalogue too big for a figure within sql_time_limit_ms, the theme page says so."""
+    from oerhub.publish import gateway_queries
+
+    endless = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+               "SELECT x AS id, '' AS title, NULL AS country, NULL AS language, NULL AS date, "
+               "NULL AS source FROM c WHERE x < 0 AND :theme = :theme LIMIT :limit")
+    monkeypatch.setattr(gateway_queries, "THEME_NEWEST_SQL", endless)
+    html = page(site, "/themes/tvet")
+    assert "took longer to count than the site allows" in html
+    assert 'id="theme-countries"' in html and 'id="theme-newest"' not in html

@@ -26,6 +26,17 @@ LEFT JOIN record_groups AS g ON g.record_id = r.id
 GROUP BY t.theme
 """
 
+# The same for one theme (:theme), read by its key.
+THEME_TOTAL_SQL = """
+SELECT t.theme AS theme, COUNT(*) AS records,
+       COUNT(DISTINCT COALESCE(g.group_id, r.id)) AS resources
+FROM record_themes AS t
+JOIN records AS r ON r.id = t.record_id AND r.deleted = 0
+LEFT JOIN record_groups AS g ON g.record_id = r.id
+WHERE t.theme = :theme
+GROUP BY t.theme
+"""
+
 THEME_LANGUAGES_SQL = f"""
 SELECT r.language AS language, COUNT(*) AS records {_IN_THEME}
 GROUP BY r.language ORDER BY records DESC, r.language LIMIT 40
@@ -54,35 +65,37 @@ ORDER BY sources DESC, records DESC, g.group_id LIMIT :limit
 """
 
 
-def narrowing(country: str | None, theme: str | None, column: str = "r") -> tuple[str, dict[str, str]]:
-    """The WHERE conditions (after `deleted = 0`) for a country and a theme, and their
-    parameters; empty values narrow nothing."""
-    conditions, params = [], {}
-    if country:
-        conditions.append(f" AND {column}.country = :country")
-        params["country"] = country
+def _live(country: str | None, theme: str | None) -> tuple[str, dict[str, str]]:
+    """FROM and WHERE of the live records of a country and a theme (None: all). A theme's are
+    read from record_themes by its key (theme, record_id), never by testing every record."""
+    params: dict[str, str] = {}
     if theme:
-        conditions.append(f" AND {column}.id IN (SELECT record_id FROM record_themes "
-                          "WHERE theme = :theme)")
+        sql = ("FROM record_themes AS t JOIN records AS r ON r.id = t.record_id "
+               "WHERE t.theme = :theme AND r.deleted = 0")
         params["theme"] = theme
-    return "".join(conditions), params
+    else:
+        sql = "FROM records AS r WHERE r.deleted = 0"
+    if country:
+        sql += " AND r.country = :country"
+        params["country"] = country
+    return sql, params
 
 
 def records_by_country_sql(country: str | None, theme: str | None) -> tuple[str, dict[str, str]]:
     """Live records per country (narrowed), for the map."""
-    where, params = narrowing(country, theme)
-    return (f"SELECT r.country AS country, COUNT(*) AS records FROM records AS r "
-            f"WHERE r.deleted = 0{where} GROUP BY r.country", params)
+    live, params = _live(country, theme)
+    return f"SELECT r.country AS country, COUNT(*) AS records {live} GROUP BY r.country", params
 
 
 def pins_sql(country: str | None, theme: str | None) -> tuple[str, dict[str, str]]:
     """The sources with a place, each with its live records (narrowed), for the map's dots."""
-    where, params = narrowing(None, theme)
+    live, params = _live(None, theme)
     place = " AND s.country = :country" if country else ""
     if country:
         params["country"] = country
-    return (f"SELECT s.name, s.latitude, s.longitude, (SELECT COUNT(*) FROM records AS r "
-            f"WHERE r.source_id = s.id AND r.deleted = 0{where}) AS records FROM sources AS s "
+    return (f"SELECT s.name, s.latitude, s.longitude, COALESCE(c.records, 0) AS records "
+            f"FROM sources AS s LEFT JOIN (SELECT r.source_id, COUNT(*) AS records {live} "
+            "GROUP BY r.source_id) AS c ON c.source_id = s.id "
             f"WHERE s.latitude IS NOT NULL AND s.longitude IS NOT NULL{place} "
             "ORDER BY s.country, s.name", params)
 

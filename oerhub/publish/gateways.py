@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import NotFound, Request, Response
 from markupsafe import Markup
 
@@ -29,7 +30,6 @@ from oerhub.publish import site_i18n
 from oerhub.publish.coverage_map import MapWords, Pin, coverage_svg
 from oerhub.publish.names import N_
 from oerhub.publish.report import CIS_BALTIC
-from oerhub.publish.theme_report import THEME_BY_COUNTRY_SQL
 
 PLUGIN_NAME = "oerhub-gateways"
 DATABASE_NAME = "oerhub"  # as oerhub.publish.serve names the catalogue
@@ -88,23 +88,43 @@ def _argument(request: Request, name: str) -> str | None:
     return value[:MAX_ARGUMENT] if value else None
 
 
-async def _rows(datasette: Any, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list((await datasette.get_database(DATABASE_NAME).execute(sql, params)).rows)
+class Figures:
+    """The queries of one page. A query the site's time limit stops (sql_time_limit_ms) gives
+    no rows and marks the page `incomplete`, which says so: a page, not an error."""
+
+    def __init__(self, datasette: Any) -> None:
+        self.database = datasette.get_database(DATABASE_NAME)
+        self.incomplete = False
+
+    async def rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        try:
+            return list((await self.database.execute(sql, params)).rows)
+        except QueryInterrupted:
+            self.incomplete = True
+            return []
 
 
 # --- the map -------------------------------------------------------------------------------
 
-async def map_svg(datasette: Any, language: str, country: str | None = None,
+async def by_country(figures: Figures, country: str | None, theme: str | None
+                     ) -> dict[str, int]:
+    """Live records per country, narrowed to a country and a theme."""
+    sql, params = q.records_by_country_sql(country, theme)
+    return {row["country"]: row["records"] for row in await figures.rows(sql, params)}
+
+
+async def map_svg(figures: Figures, language: str, country: str | None = None,
                   theme: str | None = None, ident: str = "coverage-map",
-                  heading: bool = True) -> str:
-    """The coverage map of the live records, narrowed to a country and a theme."""
+                  heading: bool = True, counts: dict[str, int] | None = None) -> str:
+    """The coverage map of the live records, narrowed to a country and a theme (`counts`:
+    its records per country, when the page has them already)."""
     ui = site_i18n.interface(language)
     _ = ui.gettext
-    sql, params = q.records_by_country_sql(country, theme)
-    counts = {row["country"]: row["records"] for row in await _rows(datasette, sql, params)}
+    if counts is None:
+        counts = await by_country(figures, country, theme)
     sql, params = q.pins_sql(country, theme)
     pins = []
-    for row in await _rows(datasette, sql, params):
+    for row in await figures.rows(sql, params):
         try:
             pins.append(Pin(str(row["name"]), float(row["latitude"]), float(row["longitude"]),
                             int(row["records"])))
@@ -120,8 +140,8 @@ async def map_svg(datasette: Any, language: str, country: str | None = None,
 
 
 async def map_view(request: Request, datasette: Any) -> Response:
-    svg = await map_svg(datasette, ui_language(request), _argument(request, "country"),
-                        _argument(request, "theme"))
+    svg = await map_svg(Figures(datasette), ui_language(request),
+                        _argument(request, "country"), _argument(request, "theme"))
     return Response(svg, content_type="image/svg+xml; charset=utf-8",
                     headers={"X-Content-Type-Options": "nosniff",
                              "Content-Security-Policy": "default-src 'none'; style-src "
@@ -137,17 +157,21 @@ def _theme_summary(theme: Theme, language: str, totals: dict[str, Any]) -> dict[
             "resources": resources}
 
 
-async def _totals(datasette: Any) -> dict[str, tuple[int, int]]:
+async def _totals(figures: Figures, theme: str | None = None) -> dict[str, tuple[int, int]]:
+    """theme -> (records, unique resources): every theme's, or one's."""
+    sql, params = (q.THEME_TOTAL_SQL, {"theme": theme}) if theme else (q.THEME_TOTALS_SQL, {})
     return {row["theme"]: (row["records"], row["resources"])
-            for row in await _rows(datasette, q.THEME_TOTALS_SQL, {})}
+            for row in await figures.rows(sql, params)}
 
 
 async def themes_view(request: Request, datasette: Any) -> Response:
     language = ui_language(request)
-    totals = await _totals(datasette)
+    figures = Figures(datasette)
+    totals = await _totals(figures)
     listed = [_theme_summary(theme, language, totals) for theme in themes().themes]
     return Response.html(await datasette.render_template(
-        "oerhub_themes.html", {"themes": listed, "ui_language": language}, request=request))
+        "oerhub_themes.html", {"themes": listed, "incomplete": figures.incomplete},
+        request=request))
 
 
 async def theme_view(request: Request, datasette: Any) -> Response:
@@ -157,30 +181,33 @@ async def theme_view(request: Request, datasette: Any) -> Response:
     if theme_id not in known:
         raise NotFound(site_i18n.interface(language).gettext("No such theme"))
     theme = known[theme_id]
-    summary = _theme_summary(theme, language, await _totals(datasette))
-    by_country = {row["country"]: (row["records"], row["theme_records"])
-                  for row in await _rows(datasette, THEME_BY_COUNTRY_SQL, {"theme": theme.id})}
+    figures = Figures(datasette)
+    summary = _theme_summary(theme, language, await _totals(figures, theme.id))
+    # the theme's records per country (read by the theme's key) beside each country's
+    in_theme = await by_country(figures, None, theme.id)
+    everything = await by_country(figures, None, None)
     names = site_i18n.interface(language).names
-    countries = [{"code": code, "name": names.country(code), "records": in_theme,
-                  "all": records, "share": in_theme / records if records else None}
-                 for code, (records, in_theme) in q.region_rows(by_country, (0, 0))]
+    countries = [{"code": code, "name": names.country(code), "records": in_theme.get(code, 0),
+                  "all": records, "share": in_theme.get(code, 0) / records if records else None}
+                 for code, records in q.region_rows({**dict.fromkeys(in_theme, 0), **everything},
+                                                    0)]
     countries.sort(key=lambda row: (-row["records"], row["name"]))
     languages = [{"code": row["language"], "name": names.language(row["language"]),
                   "records": row["records"]}
-                 for row in await _rows(datasette, q.THEME_LANGUAGES_SQL, {"theme": theme.id})]
+                 for row in await figures.rows(q.THEME_LANGUAGES_SQL, {"theme": theme.id})]
     newest = [{**dict(row), "country_name": names.country(row["country"])
                if row["country"] else ""}
-              for row in await _rows(datasette, q.THEME_NEWEST_SQL,
-                                     {"theme": theme.id, "limit": LISTED})]
-    provided = [dict(row) for row in await _rows(datasette, q.THEME_MOST_PROVIDED_SQL,
-                                       {"theme": theme.id, "limit": LISTED})]
-    svg = await map_svg(datasette, language, theme=theme.id, ident="theme-map")
+              for row in await figures.rows(q.THEME_NEWEST_SQL,
+                                            {"theme": theme.id, "limit": LISTED})]
+    provided = [dict(row) for row in await figures.rows(q.THEME_MOST_PROVIDED_SQL,
+                                                        {"theme": theme.id, "limit": LISTED})]
+    svg = await map_svg(figures, language, theme=theme.id, ident="theme-map", counts=in_theme)
     return Response.html(await datasette.render_template(
         "oerhub_theme.html",
         {"theme": summary, "countries": countries, "languages": languages,
          "newest": newest, "most_provided": provided, "map_svg": Markup(svg),
          "peak": max([row["records"] for row in countries] or [0]),
-         "ui_language": language}, request=request))
+         "incomplete": figures.incomplete}, request=request))
 
 
 @hookimpl
@@ -203,7 +230,7 @@ def extra_template_vars(request: Request | None, datasette: Any) -> dict[str, An
     language = ui_language(request)
 
     async def coverage_map(country: str | None = None, theme: str | None = None) -> Markup:
-        return Markup(await map_svg(datasette, language, (country or None) and
+        return Markup(await map_svg(Figures(datasette), language, (country or None) and
                                     str(country)[:MAX_ARGUMENT],
                                     (theme or None) and str(theme)[:MAX_ARGUMENT],
                                     heading=False))

@@ -14,6 +14,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,12 @@ A, B = "kz-a", "kz-b"
 PROVIDER_A, PROVIDER_B = f"Test source {A}", f"Test source {B}"
 HOSTILE_TITLE = '</script><script>alert(1)</script>"}@misc{x, <img src=x onerror=alert(2)>'
 MANY = [f"Автор{n} А." for n in range(1, 9)]
+SECOND = ("Второй абзац: лабораторные работы по механике, оптике и электричеству с "
+          "простыми приборами, которые есть в каждой школе, вопросы для самопроверки, "
+          "задачи разной сложности с решениями и указания для учителя, как провести урок "
+          "в классе, где учеников много, а приборов мало; в приложении таблицы величин, "
+          "образцы отчётов и список литературы для тех, кто хочет узнать больше.")
+DESCRIPTION = f"Пособие для учителей физики.\n\n{SECOND}"
 
 
 def rec(source: str, identifier: str, **fields: Any) -> Record:
@@ -38,7 +45,7 @@ def rec(source: str, identifier: str, **fields: Any) -> Record:
 def records_of_a() -> list[Record]:
     return [
         rec(A, "physics", title="Методика преподавания физики: учебное пособие",
-            description="Пособие для учителей физики.\n\nВторой абзац: лабораторные работы.",
+            description=DESCRIPTION,
             url="https://example.kz/physics", language="ru", license="CC-BY-SA-4.0",
             license_url="https://creativecommons.org/licenses/by-sa/4.0/",
             license_raw="CC BY-SA 4.0", resource_type="textbook", education_level=["ISCED 2"],
@@ -81,9 +88,9 @@ def store(catalogue: Catalogue, source: str, records: list[Record]) -> None:
     assert catalogue.finish_run(run, source, "ok") == "ok"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteClient, dict[str, int]]]:
-    directory = tmp_path_factory.mktemp("record-page")
+def build(directory: Path) -> tuple[Path, dict[str, int]]:
+    """The catalogue of these tests (shared with tests/test_record_browser.py) and its record
+    ids by "source:identifier"."""
     config = directory / "sources.toml"
     config.write_text(HARVEST_SETTINGS + "\n" + source_toml(
         A, "http://127.0.0.1:9/oai", country="KZ", homepage="https://a.example.kz/")
@@ -99,6 +106,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteClient,
         assert (result.groups, result.translation_links) == (1, 1)
         ids = {f"{row[0]}:{row[1]}": row[2] for row in catalogue.conn.execute(
             "SELECT source_id, identifier, id FROM records")}
+    return db, ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteClient, dict[str, int]]]:
+    db, ids = build(tmp_path_factory.mktemp("record-page"))
     served = SiteClient.serving(db)
     yield served, ids
     served.close()
@@ -136,7 +149,9 @@ def test_a_record_page_leads_with_what_a_teacher_needs(site) -> None:
     assert "<title>Методика преподавания физики: учебное пособие</title>" in text
     body = main(text)
     order = ['<h1 lang="ru">Методика преподавания физики: учебное пособие</h1>',
-             "<p>Пособие для учителей физики.</p>", "<p>Второй абзац: лабораторные работы.</p>",
+             "<p>Пособие для учителей физики. Второй абзац: лабораторные работы по механике,",
+             "Read the whole description", "<p>Пособие для учителей физики.</p>",
+             f"<p>{SECOND}</p>",
              'class="oer-open" href="https://example.kz/physics" rel="noopener nofollow">'
              "Open the resource</a>",
              "CC BY-SA 4.0</span>", "share adaptations under the same licence. <a href="
@@ -158,13 +173,15 @@ def test_a_record_page_leads_with_what_a_teacher_needs(site) -> None:
 
 def test_the_page_speaks_russian(site) -> None:
     body = main(page(site, "kz-a:physics", "ru"))
-    for words in ("Открыть ресурс", "Об этом ресурсе", "<dd>Русский</dd>",
+    for words in ("Открыть ресурс", ">CC BY-SA 4.0</span>", "Об этом ресурсе", "<dd>Русский</dd>",
                   "<dd>Учебник, пособие</dd>", "<dd>Основное общее (МСКО 2, 5–9 классы)</dd>",
                   "<dd>Казахстан</dd>", "<dd>3 мая 2021\u202fг.</dd>", "Как цитировать",
                   "Также есть в других источниках", "Технические сведения",
                   "Ссылка, чтобы поделиться", "Авторы"):
         assert words in body, words
     assert "Open the resource" not in body
+    # the licence badge speaks the reader's language too
+    assert ">Лицензия не указана</span>" in main(page(site, "kz-a:maths", "ru"))
 
 
 # --- how to cite --------------------------------------------------------------------------------
@@ -299,7 +316,7 @@ def test_json_ld_says_what_the_record_says(site) -> None:
     assert described == {
         "@context": "https://schema.org", "@type": ["LearningResource", "CreativeWork"],
         "@id": canonical, "name": "Методика преподавания физики: учебное пособие",
-        "description": "Пособие для учителей физики.\n\nВторой абзац: лабораторные работы.",
+        "description": DESCRIPTION,
         "url": "https://example.kz/physics", "mainEntityOfPage": canonical,
         "inLanguage": "ru", "license": "https://creativecommons.org/licenses/by-sa/4.0/",
         "educationalLevel": ["ISCED 2"], "learningResourceType": "Textbook",

@@ -1,7 +1,9 @@
 """The site's templates call `_()`, `names`, `ui_lang`…: oerhub/publish/site_i18n.py gives
 them under `oerhub serve`. A published snapshot served by plain `datasette serve` or
 `datasette publish` loads this directory too: with oerhub installed it registers the same
-plugin, without it the pages render in English, with codes where names would be.
+plugin, and oerhub/publish/record_page.py (the record page's citations and JSON-LD); without
+it the pages render in English, with codes where names would be, and record pages without
+citations.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -188,7 +189,6 @@ class RecordView:
         year, month, day = found.groups()
         if not month:
             return year
-        from datetime import date
         try:
             when = date(int(year), int(month), int(day or 1))
         except ValueError:

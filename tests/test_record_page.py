@@ -375,3 +375,23 @@ def test_the_source_page_link_works(site) -> None:
     client, _ = site
     assert client.get(f"/oerhub/sources/{A}").status_code == 200
 
+
+
+def test_without_oerhub_installed_the_page_keeps_what_needs_no_plugin(site) -> None:
+    """A snapshot served by plain Datasette without oerhub has no oerhub_record: the page
+    still shows the record, links only web addresses, and leaves the citations out."""
+    from datasette.plugins import pm
+
+    from oerhub.publish import record_page
+
+    pm.unregister(record_page)
+    try:
+        body = main(page(site, "kz-a:physics"))
+        assert "Методика преподавания физики: учебное пособие</h1>" in body
+        assert 'class="oer-open" href="https://example.kz/physics"' in body
+        assert "How to cite" not in body and "Technical details" in body
+        hostile = page(site, "kz-a:hostile")
+        assert 'href="javascript:' not in hostile and "<script>alert" not in hostile
+    finally:
+        record_page.register()
+    assert "How to cite" in page(site, "kz-a:physics")

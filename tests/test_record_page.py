@@ -161,7 +161,8 @@ def test_a_record_page_leads_with_what_a_teacher_needs(site) -> None:
              "subjects__arraycontains=%D0%A4%D0%B8%D0%B7%D0%B8%D0%BA%D0%B0", "Authors",
              "<dd>Иваненко, Олена; Петров, Петро</dd>", "<dd>Мектеп</dd>", "<dd>May 3, 2021</dd>",
              "<dd>Kazakhstan</dd>", "How to cite", "Provided by",
-             f'<a href="/oerhub/sources/{A}">{PROVIDER_A}</a> (Kazakhstan).',
+             f'<a class="oer-source-link" href="/oerhub/sources/{A}">{PROVIDER_A}</a> '
+             "(Kazakhstan).",
              'href="https://a.example.kz/" rel="noopener nofollow">The provider&#39;s website',
              "Also provided by", '<details class="oer-technical">',
              "<td>rus</td>", "<td>CC BY-SA 4.0</td>", "Link to share"]

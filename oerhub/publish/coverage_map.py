@@ -91,8 +91,8 @@ def coverage_svg(values: Mapping[str, int], names: Mapping[str, str], words: Map
     with `names` (its code when absent) and its count, a legend, and the `pins`; `heading`
     writes the title on it too (not when the page gives it a heading of its own)."""
     shape = projection(MAP_WIDTH)
-    left, top = SIDE + 10, TOP
-    height = TOP + shape.height + BOTTOM_ROW + LEGEND
+    left, top = SIDE + 10, (TOP if heading else 6)
+    height = top + shape.height + BOTTOM_ROW + LEGEND
     layout = _layout()
     peak = max([values.get(code, 0) for code, *_ in layout] or [0])
 
@@ -130,7 +130,7 @@ def coverage_svg(values: Mapping[str, int], names: Mapping[str, str], words: Map
             colour = shade(values.get(code, 0), peak)
             (west if shape.longitude(x) < WEST else south).append((name, count, x, y, colour))
     parts += _side_labels(west, left, top)
-    parts += _bottom_labels(south, left, top + shape.height)
+    parts += _bottom_labels(south, left, top, shape.height)
     for pin in pins:
         x, y = shape.point(pin.longitude, pin.latitude)
         parts.append(f'<circle cx="{left + x:.1f}" cy="{top + y:.1f}" r="4" fill="{PIN}" '
@@ -172,14 +172,15 @@ def _side_labels(labels: list[Label], left: float, top: float) -> list[str]:
             for i, (name, count, x, y, colour) in enumerate(labels)]
 
 
-def _bottom_labels(labels: list[Label], left: float, bottom: float) -> list[str]:
+def _bottom_labels(labels: list[Label], left: float, top: float, map_height: float
+                   ) -> list[str]:
     """The small Central Asian countries' labels in a row under the map, west to east."""
     labels = sorted(labels, key=lambda label: label[2])
     step = (WIDTH - left - 20) / max(len(labels), 1)
     step = min(step, 150.0)
     start = left + 60
-    return [_callout(start + i * step, bottom + 30, "start", name, count, colour,
-                     left + x, TOP + y)
+    return [_callout(start + i * step, top + map_height + 30, "start", name, count, colour,
+                     left + x, top + y)
             for i, (name, count, x, y, colour) in enumerate(labels)]
 
 

@@ -457,3 +457,28 @@ def test_a_query_stopped_by_the_time_limit_leaves_a_page_not_an_error(
     html = page(site, "/themes/tvet")
     assert "took longer to count than the site allows" in html
     assert 'id="theme-countries"' in html and 'id="theme-newest"' not in html
+
+
+@pytest.mark.parametrize("peak, bins", [
+    (0, []), (1, [(1, 1)]), (5, [(1, 1), (2, 3), (4, 5)]),
+    (1000, [(1, 40), (41, 160), (161, 360), (361, 640), (641, 1000)]),
+])
+def test_legend_says_what_each_shade_stands_for(peak: int, bins: list[tuple[int, int]]) -> None:
+    from oerhub.publish.coverage_map import legend_bins
+    from oerhub.publish.survey.charts import shade
+
+    found = legend_bins(peak)
+    assert [(low, high) for _, low, high in found] == bins
+    for colour, low, high in found:  # the map's own shading agrees at both ends
+        assert shade(low, peak) == colour == shade(high, peak)
+
+
+def test_map_escapes_every_text_it_is_given() -> None:
+    from oerhub.publish.coverage_map import MapWords, Pin, coverage_svg
+
+    hostile = '<script>alert("x")</script> & ]]>'
+    svg = coverage_svg({"UA": 3}, {"UA": hostile}, MapWords(hostile, hostile, hostile, hostile),
+                       [Pin(hostile, 50.4, 30.5, 3)])
+    root = ET.fromstring(svg)
+    assert "<script>" not in svg and root.find(f"{SVG}title").text == hostile
+    assert any(t.text == hostile for t in root.iter(f"{SVG}title"))

@@ -482,3 +482,24 @@ def test_map_escapes_every_text_it_is_given() -> None:
     root = ET.fromstring(svg)
     assert "<script>" not in svg and root.find(f"{SVG}title").text == hostile
     assert any(t.text == hostile for t in root.iter(f"{SVG}title"))
+
+
+def test_a_chart_stopped_by_the_time_limit_leaves_the_dashboard_standing(
+        catalogue: Path) -> None:
+    """The dashboard reads its charts side by side; one the time limit stops says so in its
+    card, and the others are drawn."""
+    from oerhub.publish.serve import load_site, make_datasette
+
+    site_config = load_site(PROJECT / "config" / "metadata.yaml")
+    charts = site_config.metadata["plugins"]["datasette-dashboards"]["coverage"]["charts"]
+    charts["languages"]["query"] = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c) "
+        "select x as language, x as records from c where x < 0 limit 1")
+    served = SiteClient(make_datasette(catalogue, site_config))
+    try:
+        html = page(served, "/-/dashboards/coverage")
+    finally:
+        served.close()
+    card = html.split('id="card-languages"', 1)[1].split("</section>", 1)[0]
+    assert "took longer to count than the site allows" in card
+    assert re.search(r'id="metric-resources">9<', html) and 'id="table-by-country"' in html

@@ -29,14 +29,24 @@ elif pm.get_plugin("oerhub-i18n") is None:  # pragma: no cover
         def __getattr__(self, name: str) -> Any:
             return lambda value=None, *args: value or ""
 
-    @hookimpl
-    def extra_template_vars(request: Any) -> dict[str, Any]:
-        def english(text: str, **values: Any) -> str:
-            return text % values if values else text
+    def _english(text: str, **values: Any) -> str:
+        return text % values if values else text
 
-        def plural(singular: str, plural_: str, n: int, **values: Any) -> str:
-            return (singular if n == 1 else plural_) % {"num": n, **values}
+    def _plural(singular: str, plural_: str, n: int, **values: Any) -> str:
+        return (singular if n == 1 else plural_) % {"num": n, **values}
 
+    def _english_vars() -> dict[str, Any]:
+        english, plural = _english, _plural
         return {"_": english, "gettext": english, "ngettext": plural, "ui_lang": "en",
                 "ui_languages": [("en", "English")], "lang_url": lambda code: "?",
                 "format_number": lambda n: "" if n is None else f"{n:,}", "names": _Codes()}
+
+    @hookimpl
+    def extra_template_vars(request: Any) -> dict[str, Any]:
+        return _english_vars()
+
+    @hookimpl
+    def startup(datasette: Any) -> None:
+        """Datasette's error pages are rendered without the hook above."""
+        for name, value in _english_vars().items():
+            datasette.jinja_env.globals.setdefault(name, value)

@@ -148,18 +148,19 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
     from oerhub.publish import site_guard  # (imports datasette: only when a site is made)
-    from oerhub.publish import site_i18n
+    from oerhub.publish import site_i18n, site_search
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
     site_i18n.register()  # the interface in the reader's language, names instead of codes
+    site_search.register()  # search by word forms, best matches first, as result cards
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:
         site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
                                 or {})
-        metadata = site_guard.with_search_engine(
-            oai_endpoint.with_admin_email(site.metadata, registry))
+        metadata = site_search.with_ranked_search(site_guard.with_search_engine(
+            oai_endpoint.with_admin_email(site.metadata, registry)))
     except ValueError as exc:
         raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(

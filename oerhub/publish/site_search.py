@@ -331,7 +331,7 @@ class LicensedFacet(Facet):
                 values.append({"value": value, "label": value, "count": count,
                                "toggle_url": self.ds.absolute_url(self.request, toggle),
                                "selected": selected})
-            results.append({"name": "openness", "type": self.type, "results": values,
+            results.append({"name": "licensed", "type": self.type, "results": values,
                             "hideable": False, "toggle_url": "", "truncated": False})
         return results, timed_out
 

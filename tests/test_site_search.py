@@ -197,6 +197,10 @@ def test_a_filter_and_a_search_together(site, catalogue):
                education_level__arraycontains="ISCED 2", license__notnull="1")
     assert sorted(card_ids(text)) == sorted(row[0] for row in expected)
     assert "Openly licensed" in visible(text)  # the filter in use, removable
+    # still best first: in the order of the unfiltered search
+    everything = card_ids(get(site, "/oerhub/resources", _search="физика"))
+    assert "best matches first" in text
+    assert card_ids(text) == [i for i in everything if i in card_ids(text)]
 
 
 def test_pages_of_a_ranked_search(site, catalogue):

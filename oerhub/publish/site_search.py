@@ -197,12 +197,15 @@ async def ranked_ids(datasette: Any, request: Any, database: str, table: str
     text = request.args["_search"]
     match = (search_match(text) if _engine_searches(datasette, request, database, table)
              else escape_fts(text))
-    sql = (f"select f.id from {escape_sqlite(table)} as f join ("
+    # the table keeps its own name: Datasette's clauses may name it ({t}.{c})
+    name = escape_sqlite(table)
+    sql = (f"select {name}.id from {name} join ("
            f"select rowid as oerhub_hit, rank as oerhub_rank from {FTS_TABLE} "
-           f"where {FTS_TABLE} match :oerhub_match) as h on h.oerhub_hit = f.id"
+           f"where {FTS_TABLE} match :oerhub_match) as oerhub_hits "
+           f"on oerhub_hits.oerhub_hit = {name}.id"
            + (f" where {' and '.join(where)}" if where else "")
-           + f" order by f.id in (select rowid from {FTS_TABLE} where {FTS_TABLE} match "
-           ":oerhub_exact) desc, h.oerhub_rank, f.id desc "
+           + f" order by {name}.id in (select rowid from {FTS_TABLE} where {FTS_TABLE} "
+           f"match :oerhub_exact) desc, oerhub_hits.oerhub_rank, {name}.id desc "
            "limit :oerhub_limit offset :oerhub_offset")
     try:
         result = await datasette.get_database(database).execute(

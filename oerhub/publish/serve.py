@@ -147,8 +147,11 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import site_guard  # (imports datasette: only when a site is made)
-    from oerhub.publish import site_i18n, site_search
+    from oerhub.publish import (
+        site_guard,  # (imports datasette: only when a site is made)
+        site_i18n,
+        site_search,
+    )
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables

@@ -194,6 +194,11 @@ async def ranked_ids(datasette: Any, request: Any, database: str, table: str
         where, params = await page_filters(datasette, request, database, table)
     except (ValueError, TypeError):
         return None
+    # Datasette's search clause is the join below already: the FTS5 query is run once
+    metadata = datasette.table_metadata(database, table) or {}
+    searched = (f"{escape_sqlite(metadata.get('fts_pk', 'rowid'))} in (select rowid from "
+                f"{escape_sqlite(FTS_TABLE)} where {escape_sqlite(FTS_TABLE)} match :search)")
+    where = [clause for clause in where if clause != searched]
     text = request.args["_search"]
     match = (search_match(text) if _engine_searches(datasette, request, database, table)
              else escape_fts(text))

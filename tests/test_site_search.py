@@ -223,6 +223,10 @@ def test_pages_of_a_ranked_search(site, catalogue):
     last = site.get("/oerhub/resources?" + urllib.parse.urlencode(
         {"_search": "физика", "_size": "2", "_next": "2"})).text
     assert 'rel="prev"' in last and card_ids(last) == everything[2:4]
+    tail = site.get("/oerhub/resources?" + urllib.parse.urlencode(
+        {"_search": "физика", "_size": "2", "_next": str(len(everything) - 1)})).text
+    previous = re.search(r'<a href="([^"]+)" rel="prev">', tail)  # a whole page back
+    assert previous and f"_next={len(everything) - 3}" in html.unescape(previous.group(1))
 
 
 def test_json_and_csv_stay_as_they_were(site, catalogue):
@@ -264,3 +268,16 @@ def test_the_home_page_in_russian(site):
     script = site.get("/static/oerhub-suggest.js")
     assert script.status_code == 200 and "aria-activedescendant" in script.text
     json.dumps(main)  # (plain text)
+
+
+def test_the_language_switcher_keeps_the_results(site):
+    """`?lang=` chooses the language and filters nothing (Datasette would read it as a column)."""
+    plain = card_ids(get(site, "/oerhub/resources", _search="физика"))
+    switched = site.get("/oerhub/resources?" + urllib.parse.urlencode(
+        {"_search": "физика", "lang": "uk"}))
+    assert card_ids(switched.text) == plain and '<html lang="uk"' in switched.text
+    assert switched.headers["set-cookie"].startswith("oerhub_lang=uk;")
+    assert "За запитом «физика» знайдено" in switched.text
+    table = site.get("/oerhub/resources.json?country=RU&lang=ru").json()
+    assert table["filtered_table_rows_count"] == data(site, country="RU")[
+        "filtered_table_rows_count"] > 0

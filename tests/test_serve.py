@@ -469,7 +469,8 @@ def test_record_page_links_to_the_resource_and_its_source(site: Site, catalogue:
     page = site.get(f"/oerhub/records/{record_id}")
     assert page.status_code == 200
     assert "<h1" in page.text and title in page.text
-    assert f'<a class="oer-resource-link" href="{url}">Open the resource</a>' in page.text
+    assert (f'<a class="oer-open" href="{url}" rel="noopener nofollow">Open the resource</a>'
+            in page.text)
     assert f'<a class="oer-source-link" href="/oerhub/sources/{source_id}">{name}</a>' \
         in page.text
     assert site.get(f"/oerhub/sources/{source_id}").status_code == 200
@@ -482,7 +483,8 @@ def test_record_page_links_to_the_resource_and_its_source(site: Site, catalogue:
 def test_record_page_of_a_deleted_record_says_so(site: Site, catalogue: Path) -> None:
     record_id = one(catalogue, "SELECT id FROM records WHERE deleted = 1 ORDER BY id")
     page = site.get(f"/oerhub/records/{record_id}")
-    assert page.status_code == 200 and "Deleted by its repository" in page.text
+    assert page.status_code == 200 and "withdrawn by its provider on" in page.text
+    assert "Open the resource" not in page.text
 
 
 # --- limits: read-only, time limit, hidden internals -----------------------------------------

@@ -1,7 +1,9 @@
 """The site's templates call `_()`, `names`, `ui_lang`…: oerhub/publish/site_i18n.py gives
 them under `oerhub serve`. A published snapshot served by plain `datasette serve` or
 `datasette publish` loads this directory too: with oerhub installed it registers the same
-plugin, without it the pages render in English, with codes where names would be.
+plugin, and oerhub/publish/record_page.py (the record page's citations and JSON-LD); without
+it the pages render in English, with codes where names would be, and record pages without
+citations.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from datasette import hookimpl
 from datasette.plugins import pm
 
 try:
-    from oerhub.publish import site_i18n
+    from oerhub.publish import record_page, site_i18n
 except ImportError:  # pragma: no cover - exercised by a snapshot served without oerhub
-    site_i18n = None
+    site_i18n = record_page = None
 
-if site_i18n is not None:
+if site_i18n is not None and record_page is not None:
     site_i18n.register()
+    record_page.register()  # the record page's citations and JSON-LD (oerhub_record)
 elif pm.get_plugin("oerhub-i18n") is None:  # pragma: no cover
 
     class _Codes:

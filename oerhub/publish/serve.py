@@ -147,8 +147,9 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import (
-        site_guard,  # (imports datasette: only when a site is made)
+    from oerhub.publish import (  # (they import datasette: only when a site is made)
+        record_page,
+        site_guard,
         site_i18n,
         site_search,
     )
@@ -157,6 +158,7 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
     site_i18n.register()  # the interface in the reader's language, names instead of codes
     site_search.register()  # search by word forms, best matches first, as result cards
+    record_page.register()  # the record page's citations, JSON-LD and checked links
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:

@@ -11,17 +11,21 @@ best matches first. So, for the tables searched through records_search:
   word-form engine makes (search_query.query_match) instead of the words: Datasette's row
   count and every facet then count what the reader's query finds;
 - `oerhub_results(rows)`, a template function, gives the page's result cards: when searching
-  without `_sort`, the page's rows ranked by bm25 (the exact form, the title and the query's
-  own script first), with the very filters Datasette applied (built from the request by the
+  without `_sort`, the page's rows best first — those with the words exactly as typed in
+  their own text (so the exact form and the query's own script) first, then by the engine's
+  bm25 (the title weighing most) — with the very filters Datasette applied (built from the request by the
   same hooks) and its pagination (`_next` is an offset on a view); otherwise the rows
   Datasette chose. Each card adds what a list of rows lacks: the source's name, the ISCED
   levels, the other sources and languages of the same resource (oerhub/enrich/duplicates.py);
 - `LicensedFacet`: the facet "openly licensed" / "no licence stated" (`?license__notnull=1`,
   `?license__isnull=1`), which a column facet on openness splits in three; `SubjectFacet`:
-  subjects counted in the indexed record_subjects table.
+  subjects counted in the indexed record_subjects table;
+- a `_next` on those pages that is not a whole number is answered 400 (Datasette's view
+  pagination would fail with a 500).
 
-A snapshot served by plain `datasette serve` keeps metadata.yaml's escaped search; the
-templates fall back to Datasette's table when this plugin is not there.
+A snapshot served by plain `datasette serve` keeps metadata.yaml's escaped search (config/
+plugins/oerhub_search.py registers the cards there when oerhub is installed); the templates
+fall back to Datasette's table when this plugin is not there.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ best matches first. So, for the tables searched through records_search:
 - `oerhub_results(rows)`, a template function, gives the page's result cards: when searching
   without `_sort`, the page's rows best first — those with the words exactly as typed in
   their own text (so the exact form and the query's own script) first, then by the engine's
-  bm25 (the title weighing most) — with the very filters Datasette applied (built from the request by the
-  same hooks) and its pagination (`_next` is an offset on a view); otherwise the rows
+  bm25 (the title weighing most) — with the very filters Datasette applied (built from the
+  request by the same hooks) and its pagination (`_next` is an offset on a view); otherwise the rows
   Datasette chose. Each card adds what a list of rows lacks: the source's name, the ISCED
   levels, the other sources and languages of the same resource (oerhub/enrich/duplicates.py);
 - `LicensedFacet`: the facet "openly licensed" / "no licence stated" (`?license__notnull=1`,

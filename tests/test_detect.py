@@ -206,7 +206,7 @@ def test_datasette_shows_the_detected_language_beside_the_declared_one(built):
     assert detected["ky"] == 2 and detected["en"] == 2
     row = next(r for r in data["rows"] if r["title"] == real("ru", 2))
     assert (row["language"], row["language_detected"]) == ("en", "ru")
-    assert html.status_code == 200 and "2 rows" in html.text
+    assert html.status_code == 200 and "2 resources" in html.text  # (result cards)
 
 
 def test_the_step_is_incremental_and_runs_on_demand(built):

@@ -300,8 +300,10 @@ def test_the_browse_view_shows_one_row_per_resource_with_all_providers(harvested
         assert f'href="/oerhub/records/{ids["b:chem-8"]}"' in page
         assert "ISBNs of one publisher" in page
         assert "Also in" not in site.get(f"/oerhub/records/{ids['a:friend']}").text
-        table = site.get("/oerhub/unique_resources").text
+        table = site.get("/oerhub/unique_resources?_view=table").text
         assert f"{NAMES[NATIONAL]} · {NAMES[UNIVERSITY]}" in table
+        cards = site.get("/oerhub/unique_resources").text  # a card says "from 2 sources"
+        assert "from 2 sources" in cards and "also in 1 other language" in cards
         shared = site.rows("shared_resources")
         assert {row["id"] for row in shared} == {min(ids[a], ids[b]) for a, b in DUPLICATES}
     finally:

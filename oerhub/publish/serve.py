@@ -147,12 +147,18 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import record_page, site_guard, site_i18n  # (import datasette)
+    from oerhub.publish import (  # (they import datasette: only when a site is made)
+        record_page,
+        site_guard,
+        site_i18n,
+        site_search,
+    )
     from oerhub.publish import gateways  # /themes, /themes/<id>, /-/map/coverage.svg
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
     site_i18n.register()  # the interface in the reader's language, names instead of codes
+    site_search.register()  # search by word forms, best matches first, as result cards
     record_page.register()  # the record page's citations, JSON-LD and checked links
     gateways.register()  # the analysts' pages: themes, the coverage map
     from oerhub.enrich.search_query import warm_up
@@ -160,8 +166,8 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     try:
         site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
                                 or {})
-        metadata = site_guard.with_search_engine(
-            oai_endpoint.with_admin_email(site.metadata, registry))
+        metadata = site_search.with_ranked_search(site_guard.with_search_engine(
+            oai_endpoint.with_admin_email(site.metadata, registry)))
     except ValueError as exc:
         raise OerhubError(f"{site.metadata_file}: {exc}") from None
     ds = Datasette(

@@ -42,6 +42,7 @@ SOURCE_LANGUAGE = "en"  # the message ids
 COOKIE = "oerhub_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 PARAMETER = "lang"
+SCOPE_KEY = "oerhub.lang"  # the language `?lang=` chose, for the pages (see LanguageCookie)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -170,6 +171,9 @@ def lang_url(path: str, query_string: str, code: str) -> str:
 def request_language(request: Any) -> str:
     if request is None:
         return SOURCE_LANGUAGE
+    chosen = (getattr(request, "scope", None) or {}).get(SCOPE_KEY)
+    if chosen:  # `?lang=`, taken out of the query by LanguageCookie
+        return str(chosen)
     return choose(request.query_string, request.headers.get("cookie"),
                   request.headers.get("accept-language"))
 
@@ -210,7 +214,11 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
 
 
 class LanguageCookie:
-    """`?lang=xx` sets the cookie that keeps the choice; every HTML page says its language."""
+    """`?lang=xx` sets the cookie that keeps the choice; every HTML page says its language.
+
+    `lang` is taken out of the query the app sees (the choice goes on in the scope): Datasette
+    reads every argument without `_` as a column filter, and `lang = 'uk'` empties a table.
+    """
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -223,6 +231,12 @@ class LanguageCookie:
         asked = supported(dict(parse_qsl(query, keep_blank_values=True)).get(PARAMETER))
         headers_in = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
         code = choose(query, headers_in.get(b"cookie"), headers_in.get(b"accept-language"))
+        raw = bytes(scope.get("query_string") or b"")
+        if raw:
+            kept = [part for part in raw.split(b"&")
+                    if part.split(b"=", 1)[0] != PARAMETER.encode("ascii")]
+            if len(kept) < len(raw.split(b"&")):
+                scope = {**scope, "query_string": b"&".join(kept), SCOPE_KEY: code}
 
         async def send_with_language(message: Message) -> None:
             if message.get("type") == "http.response.start":

@@ -25,9 +25,9 @@ from conftest import HARVEST_SETTINGS, SiteClient, oerhub_in_process, source_tom
 from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import SampleRecord, SampleRepository
-from oerhub.enrich import search as search_step
-from oerhub.enrich.search import update_search
+from oerhub.enrich import search_step
 from oerhub.enrich.search_query import query_match, search
+from oerhub.enrich.search_step import update_search
 from oerhub.enrich.word_forms import keys, record_forms, strip_suffixes
 
 # key → (language, title). Titles as the region's repositories write them.

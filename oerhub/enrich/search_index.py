@@ -10,11 +10,14 @@ from typing import Any
 from oerhub.catalogue import Catalogue
 from oerhub.catalogue.schema import SCHEMA, SEARCH_RANK, SEARCH_TRIGGERS, statements
 
+# The as-you-type suggestions (suggest_index.py), emptied with records_search: made anew too.
+SUGGESTION_TABLES = ("suggestion_keys", "suggestion_records", "suggestions")
+
 
 def prepare(catalogue: Catalogue, folding: str) -> bool:
     """Make records_search ready for the step: the contentless layout, its triggers and
-    rank; emptied when `folding` (the folding's version) is not what it holds. True when
-    everything must be folded again."""
+    rank; emptied when `folding` (the folding's version) is not what it holds, and the
+    suggestions with it. True when everything must be folded again."""
     with catalogue.transaction():
         conn = catalogue.conn
         remade = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
@@ -36,7 +39,7 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
             return False
         conn.execute("INSERT INTO records_search (records_search) VALUES ('delete-all')")
         for table in ("records_search_state", "records_search_pending",
-                      "records_search_folding"):
+                      "records_search_folding", *SUGGESTION_TABLES):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("INSERT INTO records_search_folding (mark) VALUES (?)", (folding,))
         return True
@@ -91,15 +94,16 @@ def unindexed(catalogue: Catalogue, after_id: int, limit: int) -> list[tuple[Any
         (after_id, limit)).fetchall()
 
 
-def store(catalogue: Catalogue, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Index records, each (id, folded, forms, text_forms): their text is read from records."""
+def store(catalogue: Catalogue, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Index records, each (id, folded, forms, text_forms, …): their text is read from
+    records."""
     with catalogue.transaction():
         conn = catalogue.conn
         conn.execute("DROP TABLE IF EXISTS temp.search_batch")  # (an older layout's)
         conn.execute("CREATE TEMP TABLE search_batch "
                      "(id INTEGER PRIMARY KEY, folded TEXT, forms TEXT, text_forms TEXT)")
         conn.executemany("INSERT INTO temp.search_batch (id, folded, forms, text_forms) "
-                         "VALUES (?, ?, ?, ?)", rows)
+                         "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
         conn.execute(
             "INSERT INTO records_search (rowid, title, description, subjects, creators, "
             "folded, forms, text_forms) SELECT r.id, r.title, r.description, r.subjects, "

@@ -147,10 +147,11 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import site_guard  # (imports datasette: only when a site is made)
+    from oerhub.publish import site_guard, suggest  # (import datasette: only for a site)
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    suggest.register()  # /-/suggest: as-you-type suggestions for the search box
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:

@@ -206,7 +206,8 @@ CREATE TABLE IF NOT EXISTS records_search_pending (
 -- folded (lower case, no Latin diacritics or apostrophes, ё as е), the forms of a word that
 -- do not start with it (lemmas), and its other spellings (Физика: fizika). `rank`, lower
 -- first: own word, form, other spelling; the text's first word; subject before title; shorter
--- text. Keyed by word for a long prefix, by rank for a short one (a scan that stops early).
+-- text. Read by key for a rare prefix, by initial and rank for a common one (a scan of the
+-- keys of its first letter in rank order, which stops at the first few that match).
 CREATE TABLE IF NOT EXISTS suggestions (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,  -- title, subject
@@ -222,7 +223,7 @@ CREATE TABLE IF NOT EXISTS suggestion_keys (
     suggestion_id INTEGER NOT NULL,
     PRIMARY KEY (key, rank, suggestion_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS suggestion_keys_rank ON suggestion_keys(rank, key);
+CREATE INDEX IF NOT EXISTS suggestion_keys_initial ON suggestion_keys(substr(key, 1, 1), rank);
 -- The live records with each title suggestion (its record is the smallest of them).
 CREATE TABLE IF NOT EXISTS suggestion_records (
     suggestion_id INTEGER NOT NULL,

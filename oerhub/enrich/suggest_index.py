@@ -12,10 +12,10 @@ from oerhub.catalogue import Catalogue
 from oerhub.enrich.search import _WORD
 from oerhub.enrich.suggestions import MAX_TEXT, matches_word, query_prefixes, text_keys
 
-# A prefix whose key range holds at most this many rows is answered from the range (sorted
-# by rank here); a commoner one by walking the rank index until enough rows match. Either
-# way at most ~THRESHOLD rows are read (a common prefix matches often along the rank index).
-THRESHOLD = 3000
+# A prefix whose key range holds at most this many rows is answered from the range, sorted
+# by rank; a commoner one by walking the keys of its first letter in rank order until enough
+# match (a common prefix matches often there: the walk stops early).
+THRESHOLD = 5000
 Entry = tuple[int, str | None, Sequence[tuple[str, int]], Sequence[str], str | None, str | None]
 
 
@@ -101,21 +101,22 @@ def _drop(conn: sqlite3.Connection, found: int) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def _candidates(conn: sqlite3.Connection, prefix: str, wanted: int) -> dict[int, int]:
-    """Suggestion id → best rank of the keys starting with `prefix`, best `wanted` rows."""
+def _candidates(conn: sqlite3.Connection, prefix: str, wanted: int) -> list[tuple[int, int]]:
+    """(suggestion id, best rank of its keys starting with `prefix`), the best `wanted`."""
     end = prefix + "\U0010ffff"
-    rows = conn.execute("SELECT rank, suggestion_id FROM suggestion_keys WHERE key >= ? "
-                        "AND key < ? LIMIT ?", (prefix, end, THRESHOLD + 1)).fetchall()
-    if len(rows) > THRESHOLD:  # common: the rank index, which matches early and often
-        rows = conn.execute(
-            "SELECT rank, suggestion_id FROM suggestion_keys INDEXED BY suggestion_keys_rank "
-            "WHERE key >= ? AND key < ? ORDER BY rank LIMIT ?", (prefix, end, wanted)
-        ).fetchall()
-    best: dict[int, int] = {}
-    for rank, found in rows:
-        if rank < best.get(found, 1 << 30):
-            best[found] = rank
-    return best
+    rows = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM suggestion_keys WHERE key >= ? "
+                        "AND key < ? LIMIT ?)", (prefix, end, THRESHOLD + 1)).fetchone()[0]
+    if rows <= THRESHOLD:  # a short range: its best rows (SQLite keeps the top ones only)
+        sql = ("SELECT suggestion_id, rank FROM suggestion_keys WHERE key >= ?2 AND key < ?3 "
+               "ORDER BY rank LIMIT ?4")
+    else:  # a common prefix: the keys of its initial in rank order, where it matches early
+        sql = ("SELECT suggestion_id, rank FROM suggestion_keys INDEXED BY "
+               "suggestion_keys_initial WHERE substr(key, 1, 1) = ?1 AND key >= ?2 AND "
+               "key < ?3 ORDER BY rank LIMIT ?4")
+    found: dict[int, int] = {}
+    for found_id, rank in conn.execute(sql, (prefix[0], prefix, end, wanted * 2)):
+        found.setdefault(found_id, rank)  # (a text's best key comes first)
+    return list(found.items())[:wanted]
 
 
 def lookup(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, Any]]:
@@ -128,7 +129,7 @@ def lookup(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, A
     wanted = limit * 4 if not earlier else 300
     ranked: dict[int, tuple[int, int]] = {}
     for order, prefix in enumerate(query_prefixes(words[-1])):
-        for found, rank in _candidates(conn, prefix, wanted).items():
+        for found, rank in _candidates(conn, prefix, wanted):
             ranked[found] = min(ranked.get(found, (rank, order)), (rank, order))
     if not ranked:
         return []

@@ -6,9 +6,10 @@ spelling); `физике` them (its stem, `физик`). The search step keeps t
 
 Why a table of its own rather than records_search: an FTS5 prefix query over a million
 titles reads every matching row before it can rank them (`ф*` is most of the Russian ones).
-Here each key row carries a rank, so a prefix is answered either from the key range (short
-when the prefix is long) or by walking the rank index until enough rows match (quick when
-the prefix is common): both stop after a bounded number of rows (suggest_index.lookup).
+Here each key row carries a rank, so a prefix is answered either from its key range (short
+when the prefix is rare) or by walking the keys of its first letter in rank order until
+enough match (quick when the prefix is common): both read a bounded number of rows
+(suggest_index.lookup).
 """
 
 from __future__ import annotations

@@ -202,28 +202,31 @@ CREATE TABLE IF NOT EXISTS records_search_pending (
 );
 -- As-you-type suggestions (oerhub/enrich/suggestions.py, kept by the search step: only changed
 -- records analysed again; read by /-/suggest): each distinct title and subject of the live
--- records once (a title with its smallest live record, for its page), and its keys: each word
--- folded (lower case, no Latin diacritics or apostrophes, ё as е), the forms of a word that
--- do not start with it (lemmas), and its other spellings (Физика: fizika). `rank`, lower
--- first: own word, form, other spelling; the text's first word; subject before title; shorter
--- text. Read by key for a rare prefix, by initial and rank for a common one (a scan of the
--- keys of its first letter in rank order, which stops at the first few that match).
+-- records once (`digest`: of kind and text, to find one without indexing the text; a title
+-- with its smallest live record, for its page), and its keys: each word folded (lower case,
+-- no Latin diacritics or apostrophes, ё as е), the forms of a word that do not start with it
+-- (lemmas), and its other spellings (Физика: fizika). `rank`, lower first: own word, form,
+-- other spelling; the text's first word; subject before title; shorter text. Read by key for
+-- a rare prefix, by initial and rank for a common one (the own words and forms of its first
+-- letter in rank order, a walk that stops at the first few that match).
 CREATE TABLE IF NOT EXISTS suggestions (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,  -- title, subject
     text TEXT NOT NULL,
+    digest INTEGER NOT NULL,
     record_id INTEGER,   -- a title's record
     language TEXT,       -- the language and country its keys were made in
-    country TEXT,
-    UNIQUE (kind, text)
+    country TEXT
 );
+CREATE INDEX IF NOT EXISTS suggestions_digest ON suggestions(digest);
 CREATE TABLE IF NOT EXISTS suggestion_keys (
     key TEXT NOT NULL,
     rank INTEGER NOT NULL,
     suggestion_id INTEGER NOT NULL,
     PRIMARY KEY (key, rank, suggestion_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS suggestion_keys_initial ON suggestion_keys(substr(key, 1, 1), rank);
+CREATE INDEX IF NOT EXISTS suggestion_keys_initial ON suggestion_keys(substr(key, 1, 1), rank)
+    WHERE rank < 2048;
 -- The live records with each title suggestion (its record is the smallest of them).
 CREATE TABLE IF NOT EXISTS suggestion_records (
     suggestion_id INTEGER NOT NULL,

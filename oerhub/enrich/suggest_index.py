@@ -10,7 +10,14 @@ from typing import Any
 
 from oerhub.catalogue import Catalogue
 from oerhub.enrich.search import _WORD
-from oerhub.enrich.suggestions import MAX_TEXT, matches_word, query_prefixes, text_keys
+from oerhub.enrich.suggestions import (
+    MAX_TEXT,
+    OTHER_FROM,
+    digest,
+    matches_word,
+    query_prefixes,
+    text_keys,
+)
 
 # A prefix whose key range holds at most this many rows is answered from the range, sorted
 # by rank; a commoner one by walking the keys of its first letter in rank order until enough
@@ -20,8 +27,8 @@ Entry = tuple[int, str | None, Sequence[tuple[str, int]], Sequence[str], str | N
 
 
 def _find(conn: sqlite3.Connection, kind: str, text: str) -> int | None:
-    row = conn.execute("SELECT id FROM suggestions WHERE kind = ? AND text = ?",
-                       (kind, text)).fetchone()
+    row = conn.execute("SELECT id FROM suggestions WHERE digest = ? AND kind = ? AND text = ?",
+                       (digest(kind, text), kind, text)).fetchone()
     return row[0] if row else None
 
 
@@ -31,8 +38,10 @@ def _ensure(conn: sqlite3.Connection, kind: str, text: str, record_id: int | Non
     found = _find(conn, kind, text)
     if found is not None:
         return found
-    cursor = conn.execute("INSERT INTO suggestions (kind, text, record_id, language, country) "
-                          "VALUES (?, ?, ?, ?, ?)", (kind, text, record_id, language, country))
+    cursor = conn.execute(
+        "INSERT INTO suggestions (kind, text, digest, record_id, language, country) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (kind, text, digest(kind, text), record_id, language,
+                                      country))
     new = int(cursor.lastrowid or 0)
     conn.executemany("INSERT OR IGNORE INTO suggestion_keys (key, rank, suggestion_id) "
                      "VALUES (?, ?, ?)", [(key, rank, new) for key, rank in (
@@ -107,16 +116,30 @@ def _candidates(conn: sqlite3.Connection, prefix: str, wanted: int) -> list[tupl
     rows = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM suggestion_keys WHERE key >= ? "
                         "AND key < ? LIMIT ?)", (prefix, end, THRESHOLD + 1)).fetchone()[0]
     if rows <= THRESHOLD:  # a short range: its best rows (SQLite keeps the top ones only)
-        sql = ("SELECT suggestion_id, rank FROM suggestion_keys WHERE key >= ?2 AND key < ?3 "
-               "ORDER BY rank LIMIT ?4")
-    else:  # a common prefix: the keys of its initial in rank order, where it matches early
-        sql = ("SELECT suggestion_id, rank FROM suggestion_keys INDEXED BY "
-               "suggestion_keys_initial WHERE substr(key, 1, 1) = ?1 AND key >= ?2 AND "
-               "key < ?3 ORDER BY rank LIMIT ?4")
-    found: dict[int, int] = {}
-    for found_id, rank in conn.execute(sql, (prefix[0], prefix, end, wanted * 2)):
-        found.setdefault(found_id, rank)  # (a text's best key comes first)
+        found = _best(conn.execute(
+            "SELECT suggestion_id, rank FROM suggestion_keys WHERE key >= ? AND key < ? "
+            "ORDER BY rank LIMIT ?", (prefix, end, wanted * 2)))
+    else:  # common: own words and forms of its initial in rank order, where it matches early
+        found = _best(conn.execute(
+            "SELECT suggestion_id, rank FROM suggestion_keys INDEXED BY suggestion_keys_initial "
+            "WHERE substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < ? ORDER BY rank "
+            "LIMIT ?", (prefix[0], prefix, end, OTHER_FROM, wanted * 2)))
+        if len(found) < wanted:  # then other spellings: the best of the range's first rows
+            for found_id, rank in _best(conn.execute(
+                    "SELECT suggestion_id, rank FROM (SELECT suggestion_id, rank FROM "
+                    "suggestion_keys WHERE key >= ? AND key < ? AND rank >= ? LIMIT ?) "
+                    "ORDER BY rank LIMIT ?", (prefix, end, OTHER_FROM, THRESHOLD,
+                                              wanted * 2))).items():
+                found.setdefault(found_id, rank)
     return list(found.items())[:wanted]
+
+
+def _best(rows: Iterable[Any]) -> dict[int, int]:
+    """Suggestion id → its first rank, of rows in rank order."""
+    found: dict[int, int] = {}
+    for found_id, rank in rows:
+        found.setdefault(found_id, rank)
+    return found
 
 
 def lookup(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ enough match (quick when the prefix is common): both read a bounded number of ro
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -33,6 +34,7 @@ _APOSTROPHES = re.compile("['ʻʼʽ‘’`´ʹ]")
 # Ranks: tier (own word 0, a form of it 1, another spelling 2), then the text's first word
 # before the others, then subject before title, then the shorter text.
 TIERS = {"own": 0, "form": 1, "other": 2}
+OTHER_FROM = 2 << 10  # the first rank of another spelling (the initial index stops below it)
 
 
 def folded(word: str) -> str:
@@ -41,16 +43,25 @@ def folded(word: str) -> str:
     return _APOSTROPHES.sub("", _plain(word.lower()).replace("ё", "е"))
 
 
+def digest(kind: str, text: str) -> int:
+    """A suggestion's 64-bit digest (signed, as SQLite keeps integers)."""
+    value = hashlib.blake2b(f"{kind}\0{text}".encode("utf-8", "replace"),
+                            digest_size=8).digest()
+    return int.from_bytes(value, "big", signed=True)
+
+
 def rank(tier: str, first: bool, kind: str, text: str) -> int:
     """The rank of one key of a text (lower first)."""
     return (((TIERS[tier] * 2 + (0 if first else 1)) * 2 + KINDS.index(kind)) << 8) + min(
         len(text), 255)
 
 
+@lru_cache(maxsize=1 << 16)
 def text_keys(kind: str, text: str, language: str | None, country: str | None
-              ) -> list[tuple[str, int]]:
+              ) -> tuple[tuple[str, int], ...]:
     """(key, rank) of a title or subject: each word folded, its forms that it does not start
-    with, its other spellings; each key once, with its best rank."""
+    with, its other spellings; each key once, with its best rank. (Cached: a subject comes
+    back with every record that has it.)"""
     latin_as = REVERSE_LANGUAGES.get(language or "") or (
         COUNTRY_LATIN.get(country or "") if not language else None)
     found: dict[str, int] = {}
@@ -73,7 +84,7 @@ def text_keys(kind: str, text: str, language: str | None, country: str | None
         for key in _spellings(word, language, latin_as):
             if not own.startswith(key):
                 add(key, "other", first)
-    return sorted(found.items())
+    return tuple(sorted(found.items()))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -113,6 +113,14 @@ def store(catalogue: Catalogue, rows: Sequence[tuple[Any, ...]]) -> None:
                      "SELECT id, 1 FROM temp.search_batch")
 
 
+# A query's matches ranked by bm25 at most: past this many, the newest this many are ranked
+# (FTS5 computes bm25 for every row it sorts: a word in a third of a million records took
+# 0.8 s; benchmarks/search_scale.py). bm25 still reads each phrase's whole posting list once
+# per query, for its frequency: a word in every record costs ~50 ms a phrase whatever this
+# is. Filters by country or language rank all.
+RANKED_AT_MOST = 2000
+
+
 def search_records(catalogue: Catalogue, match: str, limit: int = 20,
                    country: str | None = None, language: str | None = None
                    ) -> list[dict[str, Any]]:
@@ -120,6 +128,14 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
     first; only those of `country` and `language` when given."""
     if not match:
         return []
+    if country is None and language is None:
+        return list(catalogue.db.query(
+            "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
+            "s.rank AS rank FROM (SELECT rowid, rank FROM records_search WHERE "
+            "records_search MATCH :match AND rowid >= :floor ORDER BY rank LIMIT :ranked) "
+            "AS s JOIN records AS r ON r.id = s.rowid WHERE r.deleted = 0 ORDER BY s.rank "
+            "LIMIT :limit", {"match": match, "limit": limit, "ranked": limit + 100,
+                             "floor": ranked_floor(catalogue, match)}))
     return list(catalogue.db.query(
         "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
         "s.rank AS rank FROM records_search AS s JOIN records AS r ON r.id = s.rowid "
@@ -127,3 +143,12 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
         "AND (:country IS NULL OR r.country = :country) "
         "AND (:language IS NULL OR r.language = :language) ORDER BY s.rank LIMIT :limit",
         {"match": match, "limit": limit, "country": country, "language": language}))
+
+
+def ranked_floor(catalogue: Catalogue, match: str) -> int:
+    """The smallest rowid of the newest RANKED_AT_MOST matches (0 when there are fewer):
+    read from the end of the index, it stops there."""
+    row = catalogue.conn.execute(
+        "SELECT rowid FROM records_search WHERE records_search MATCH ? ORDER BY rowid DESC "
+        "LIMIT 1 OFFSET ?", (match, RANKED_AT_MOST - 1)).fetchone()
+    return int(row[0]) if row else 0

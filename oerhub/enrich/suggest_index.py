@@ -110,6 +110,39 @@ def _drop(conn: sqlite3.Connection, found: int) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
+COMPLETIONS = 48  # the words a search reads a word's start as, at most
+
+
+def completions(conn: sqlite3.Connection, prefix: str) -> list[str] | None:
+    """The words of titles and subjects (keys) that start with `prefix`: all of them when
+    there are at most COMPLETIONS, else those of the best suggestions (the walk by rank);
+    None when there is no suggestion table to ask (a catalogue from before them)."""
+    if len(prefix) < 2:
+        return None
+    end = prefix + "\U0010ffff"
+    found: list[str] = []
+    try:
+        after = prefix
+        row = conn.execute("SELECT key FROM suggestion_keys WHERE key >= ? AND key < ? "
+                           "ORDER BY key LIMIT 1", (after, end)).fetchone()
+        while row is not None and len(found) <= COMPLETIONS:
+            found.append(row[0])
+            row = conn.execute("SELECT key FROM suggestion_keys WHERE key > ? AND key < ? "
+                               "ORDER BY key LIMIT 1", (row[0], end)).fetchone()
+        if len(found) <= COMPLETIONS:
+            return found
+        best: dict[str, None] = {}
+        for (key,) in conn.execute(
+                "SELECT key FROM suggestion_keys INDEXED BY suggestion_keys_initial WHERE "
+                "substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < ? ORDER BY rank "
+                "LIMIT ?", (prefix[0], prefix, end, OTHER_FROM, COMPLETIONS * 20)):
+            best[key] = None
+            if len(best) == COMPLETIONS:
+                break
+        return list(best) or found[:COMPLETIONS]
+    except sqlite3.OperationalError:  # no suggestion tables
+        return None
+
 def _candidates(conn: sqlite3.Connection, prefix: str, wanted: int) -> list[tuple[int, int]]:
     """(suggestion id, best rank of its keys starting with `prefix`), the best `wanted`."""
     end = prefix + "\U0010ffff"

@@ -214,3 +214,31 @@ def test_the_suggestions_follow_changes(tmp_path: Path, site: SiteClient) -> Non
         assert conn.execute("SELECT COUNT(*) FROM suggestion_keys").fetchone()[0] < keys
         assert not conn.execute("SELECT 1 FROM suggestion_keys WHERE suggestion_id NOT IN "
                                 "(SELECT id FROM suggestions)").fetchone()  # none orphaned
+
+
+def test_a_common_prefix_walks_the_keys_by_rank(site: SiteClient,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past THRESHOLD keys (a common prefix at a million records), the keys of the prefix's
+    first letter are walked in rank order: the same best suggestions come first."""
+    from oerhub.enrich import suggest_index
+    expected = {q: suggest(site, q, limit=3) for q in ("физ", "f", "fiz", "тар")}
+    monkeypatch.setattr(suggest_index, "THRESHOLD", 1)
+    for q, best in expected.items():
+        assert suggest(site, q, limit=3) == best, q
+
+
+def test_a_search_reads_a_words_start_through_the_keys(site: SiteClient,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`oerhub search` reads a last word's start as the title and subject words that begin
+    with it, all of them or, past COMPLETIONS, those of the best suggestions."""
+    from oerhub.enrich import suggest_index
+    from oerhub.enrich.search_query import search
+    with Catalogue(Path(site.ds.databases["oerhub"].path)) as catalogue:
+        assert suggest_index.completions(catalogue.conn, "физ") == [
+            "физика", "физике", "физиология"]
+        titles = {row["title"] for row in search(catalogue, "физ")}
+        assert "Задачи по физике для 9 класса" in titles
+        monkeypatch.setattr(suggest_index, "COMPLETIONS", 1)
+        assert suggest_index.completions(catalogue.conn, "физ") == ["физика"]  # the best
+        assert "Физика: учебник для 10 класса" in {row["title"] for row in search(
+            catalogue, "физ")}

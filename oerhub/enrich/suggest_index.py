@@ -134,8 +134,8 @@ def completions(conn: sqlite3.Connection, prefix: str) -> list[str] | None:
         best: dict[str, None] = {}
         for (key,) in conn.execute(
                 "SELECT key FROM suggestion_keys INDEXED BY suggestion_keys_initial WHERE "
-                "substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < ? ORDER BY rank "
-                "LIMIT ?", (prefix[0], prefix, end, OTHER_FROM, COMPLETIONS * 20)):
+                f"substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < {OTHER_FROM} "
+                "ORDER BY rank LIMIT ?", (prefix[0], prefix, end, COMPLETIONS * 20)):
             best[key] = None
             if len(best) == COMPLETIONS:
                 break
@@ -155,8 +155,8 @@ def _candidates(conn: sqlite3.Connection, prefix: str, wanted: int) -> list[tupl
     else:  # common: own words and forms of its initial in rank order, where it matches early
         found = _best(conn.execute(
             "SELECT suggestion_id, rank FROM suggestion_keys INDEXED BY suggestion_keys_initial "
-            "WHERE substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < ? ORDER BY rank "
-            "LIMIT ?", (prefix[0], prefix, end, OTHER_FROM, wanted * 2)))
+            f"WHERE substr(key, 1, 1) = ? AND key >= ? AND key < ? AND rank < {OTHER_FROM} "
+            "ORDER BY rank LIMIT ?", (prefix[0], prefix, end, wanted * 2)))
         if len(found) < wanted:  # then other spellings: the best of the range's first rows
             for found_id, rank in _best(conn.execute(
                     "SELECT suggestion_id, rank FROM (SELECT suggestion_id, rank FROM "

@@ -62,7 +62,7 @@ def word_terms(word: str, last: bool, language: str | None,
             if other:
                 terms.append(OTHER_SPELLINGS + " : (" + " OR ".join(map(quoted, other)) + ")")
     if (last or len(word) < PREFIX_BELOW) and len(word) >= PREFIX_FROM:
-        completions = starts(word) if starts and len(tokens) == 1 else None
+        completions = starts(tokens[0]) if starts and len(tokens) == 1 else None
         if completions is None:
             terms.append(quoted(word) + "*")
         else:

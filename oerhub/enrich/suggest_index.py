@@ -1,5 +1,5 @@
 """The SQL of the suggestion tables (schema: suggestions, suggestion_keys, suggestion_records):
-kept in step by the search step (search.py) as it indexes and forgets records, and read by
+kept in step by the search step (search_step.py) as it indexes and forgets records, and read by
 `lookup` for /-/suggest (oerhub/publish/suggest.py). suggestions.py makes the keys."""
 
 from __future__ import annotations

@@ -151,8 +151,8 @@ def run(records: int = 1_000_000, directory: str = "/tmp/oerhub-bench",
     charts = site.metadata["plugins"]["datasette-dashboards"]["coverage"]["charts"]
 
     def dashboard() -> None:
-        get("/-/dashboards/coverage")
-        for chart in charts.values():
+        get("/-/dashboards/coverage")  # the figures, tables and map, drawn on the server
+        for chart in (c for c in charts.values() if c.get("query")):
             sql = re.sub(r"\[\[.*?\]\]", "", chart["query"])  # no country filter: everything
             get(f"/oerhub.json?sql={quote(sql)}&_shape=array")
     coverage_page = timed(f"coverage dashboard: page + all {len(charts)} chart queries",

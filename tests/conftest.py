@@ -185,8 +185,9 @@ class SiteClient:
         registry = load_config(beside) if beside.is_file() else None
         return cls(make_datasette(db, load_site(PROJECT / "config" / "metadata.yaml"), registry))
 
-    def get(self, path: str) -> Any:
-        return self.loop.run_until_complete(self.ds.client.get(path))
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """kwargs go to httpx: headers=, cookies=."""
+        return self.loop.run_until_complete(self.ds.client.get(path, **kwargs))
 
     def close(self) -> None:
         for database in self.ds.databases.values():

@@ -31,6 +31,7 @@ from oerhub.catalogue import Catalogue
 from oerhub.demo.oai_server import OaiTestServer
 from oerhub.demo.samples import DEMO_REPOSITORIES, demo_repositories
 from oerhub.harvest.run import harvest
+from oerhub.publish.report import CIS_BALTIC
 from oerhub.publish.serve import (
     INTERNAL_TABLES,
     check_catalogue,
@@ -280,53 +281,65 @@ def test_search_folds_diacritics_and_skips_deleted_records(site: Site,
 # --- the coverage dashboard ------------------------------------------------------------------
 
 
-RENDER_CALL = re.compile(r"renderChart\('([^']+)', (\{.*?\}), '([^']*)', '([^']*)'\)")
+# The vega-lite charts the page draws in the browser: renderChart("slug", {chart}, "qs", "url")
+RENDER_CALL = re.compile(r'renderChart\(("[^"]+"), (\{.*?\}), ("[^"]*"), ("[^"]*")\);')
 
 
 def dashboard_charts(site: Site, query_string: str = "") -> dict[str, dict[str, Any]]:
-    """The charts of the coverage page, each with the rows its script fetches, as a browser."""
+    """Every chart of the coverage dashboard with the rows of its query, the filters of
+    `query_string` applied as the plugin applies them, and the page as served."""
+    from datasette_dashboards import replace_opts_in_query
+
     page = site.get("/-/dashboards/coverage" + (f"?{query_string}" if query_string else ""))
     assert page.status_code == 200, page.text[:500]
+    options = dict(urllib.parse.parse_qsl(query_string))
+    config = load_site(SITE_FILE).metadata["plugins"]["datasette-dashboards"]["coverage"]
     charts = {}
-    for slug, chart_json, qs, absolute_url in RENDER_CALL.findall(page.text):
-        chart = json.loads(chart_json)
-        # dashboards.js getDataUrl(): `${absolute_url}${chart.db}.json?sql=…&${qs}&_shape=objects`
-        url = (f"{absolute_url}{chart['db']}.json?sql={urllib.parse.quote(chart['query'])}"
-               f"&{qs}&_shape=objects")
-        path = urllib.parse.urlsplit(url)
-        data = site.json(f"{path.path}?{path.query}")
-        assert not data.get("truncated")
-        charts[slug] = {**chart, "rows": data["rows"], "html": page.text}
+    for slug, chart in config["charts"].items():
+        rows = None
+        if chart.get("query"):
+            query = urllib.parse.urlencode({"sql": replace_opts_in_query(chart["query"], options),
+                                            **options, "_shape": "objects"})
+            data = site.json(f"/oerhub.json?{query}")
+            assert not data.get("truncated")
+            rows = data["rows"]
+        charts[slug] = {**chart, "rows": rows, "html": page.text}
     return charts
 
 
 def test_dashboard_page_and_its_assets_are_served_locally(site: Site) -> None:
     page = site.get("/-/dashboards/coverage")
     assert page.status_code == 200
-    for title in ("Records per country", "Licence mix per country", "Languages",
-                  "Resource types", "Records added per month", "Sources with a known location"):
+    for title in ("Records", "Unique resources", "Records per country (map)",
+                  "Records and unique resources per country", "Licence mix per country",
+                  "Languages", "Resource types", "Records added per month"):
         assert title in page.text
     scripts = re.findall(r'<script[^>]* src="([^"]+)"', page.text)
-    styles = re.findall(r'<link href="([^"]+)" rel="stylesheet"', page.text)
+    styles = re.findall(r'<link[^>]* href="([^"]+)" rel="stylesheet"', page.text)
     assert any(s.endswith("vega-lite.min.js") for s in scripts)
     for asset in scripts + styles:
         assert asset.startswith("/"), f"{asset}: loaded from outside the server"
         assert site.get(asset).status_code == 200, asset
+    assert "openstreetmap" not in page.text  # the map is drawn here, with no tile server
     assert 'href="/-/dashboards/coverage"' in site.get("/-/dashboards").text
 
 
 def test_dashboard_charts_get_the_catalogue_figures(site: Site, catalogue: Path) -> None:
     charts = dashboard_charts(site)
-    assert set(charts) == {"resources", "sources", "countries", "by-country", "licence-mix",
-                           "languages", "types", "per-month", "map"}
+    assert set(charts) == {"resources", "unique", "sources", "countries", "map", "by-country",
+                           "licence-mix", "languages", "types", "per-month"}
     assert charts["resources"]["rows"] == [{"n": live_count(catalogue)}]
+    assert charts["unique"]["rows"] == [{"n": one(catalogue, "SELECT COUNT(*) FROM "
+                                                            "unique_resources")}]
     assert charts["sources"]["rows"] == [{"n": 5}]
     assert charts["countries"]["rows"] == [{"n": 5}]
     per_country = dict(sql(catalogue, "SELECT country, COUNT(*) FROM records WHERE deleted = 0 "
                                       "GROUP BY country"))
-    assert {r["country"]: r["records"] for r in charts["by-country"]["rows"]} == per_country
+    by_country = {r["country"]: r["records"] for r in charts["by-country"]["rows"]}
+    assert by_country == {**{code: 0 for code in CIS_BALTIC}, **per_country}  # all 15
     # Licence mix: open = a licence; restricted = none and access restricted/closed/embargoed.
-    mix = {(r["country"], r["openness"]): r["records"] for r in charts["licence-mix"]["rows"]}
+    mix = {(r["country"], kind): r[kind] for r in charts["licence-mix"]["rows"]
+           for kind in ("open", "restricted", "unknown") if r[kind]}
     expected_mix: Counter[tuple[str, str]] = Counter()
     for country, license_id, access in sql(
             catalogue, "SELECT country, license, access FROM records WHERE deleted = 0"):
@@ -334,20 +347,20 @@ def test_dashboard_charts_get_the_catalogue_figures(site: Site, catalogue: Path)
                 "restricted" if access in ("restricted", "closed", "embargoed") else "unknown")
         expected_mix[(country, kind)] += 1
     assert mix == dict(expected_mix)
-    assert {r["language"]: r["records"] for r in charts["languages"]["rows"]} == {
-        language or "unknown": n for language, n in sql(
-            catalogue, "SELECT language, COUNT(*) FROM records WHERE deleted = 0 "
-                       "GROUP BY language ORDER BY 2 DESC LIMIT 25")}
+    assert {r["language"]: r["records"] for r in charts["languages"]["rows"]} == dict(sql(
+        catalogue, "SELECT language, COUNT(*) FROM records WHERE deleted = 0 "
+                   "GROUP BY language ORDER BY 2 DESC LIMIT 25"))
     assert sum(r["records"] for r in charts["types"]["rows"]) == live_count(catalogue)
     month = one(catalogue, "SELECT substr(MIN(first_harvested), 1, 7) FROM records")
     assert charts["per-month"]["rows"] == [{"month": month, "records": live_count(catalogue)}]
-    # The map: the sources that have coordinates, with their records.
-    located = {r["name"]: (r["latitude"], r["longitude"], r["records"])
-               for r in charts["map"]["rows"]}
+    # The map: the sources that have coordinates are dots on it, with their records.
+    svg = site.get("/-/map/coverage.svg").text
     names = dict(sql(catalogue, "SELECT id, name FROM sources"))
-    assert located == {names[source_id]: (*LOCATIONS[source_id], one(
-        catalogue, "SELECT COUNT(*) FROM records WHERE deleted = 0 AND source_id = ?",
-        (source_id,))) for source_id in LOCATIONS}
+    for source_id in LOCATIONS:
+        records = one(catalogue, "SELECT COUNT(*) FROM records WHERE deleted = 0 AND "
+                                 "source_id = ?", (source_id,))
+        assert f"<title>{names[source_id]}: {records:,}</title></circle>" in svg
+    assert svg.count("</circle>") == len(LOCATIONS)
 
 
 def test_dashboard_country_filter_narrows_every_chart(site: Site, catalogue: Path) -> None:
@@ -355,9 +368,11 @@ def test_dashboard_country_filter_narrows_every_chart(site: Site, catalogue: Pat
     georgia = one(catalogue, "SELECT COUNT(*) FROM records WHERE deleted = 0 AND country = 'GE'")
     assert charts["resources"]["rows"] == [{"n": georgia}]
     assert {r["country"] for r in charts["by-country"]["rows"]} == {"GE"}
-    assert [r["name"] for r in charts["map"]["rows"]] == [
-        one(catalogue, "SELECT name FROM sources WHERE id = 'demo-ge'")]
+    assert {r["country"] for r in charts["licence-mix"]["rows"]} == {"GE"}
+    assert re.search(rf'id="metric-resources">{georgia}<', charts["resources"]["html"])
     assert '<option value="GE" selected>' in charts["resources"]["html"]
+    svg = site.get("/-/map/coverage.svg?country=GE").text
+    assert svg.count("</circle>") == 1 and f"Georgia: {georgia}</title>" in svg
 
 
 RENDER_JS = r"""
@@ -388,9 +403,11 @@ process.stdin.on('end', async () => {
 def test_dashboard_charts_render_with_the_bundled_vega(site: Site, tmp_path: Path) -> None:
     import datasette_dashboards
 
+    drawn = {json.loads(slug) for slug, *_ in RENDER_CALL.findall(
+        site.get("/-/dashboards/coverage").text)}
     charts = {slug: {"rows": c["rows"], "display": c["display"]}
               for slug, c in dashboard_charts(site).items() if c["library"] == "vega-lite"}
-    assert set(charts) == {"by-country", "licence-mix", "languages", "types", "per-month"}
+    assert set(charts) == drawn == {"per-month"}
     script = tmp_path / "render.js"
     script.write_text(RENDER_JS, encoding="utf-8")
     static = Path(datasette_dashboards.__file__).parent / "static"
@@ -398,14 +415,8 @@ def test_dashboard_charts_render_with_the_bundled_vega(site: Site, tmp_path: Pat
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     svgs = json.loads(done.stdout)
-    for row in charts["by-country"]["rows"]:
-        assert f'aria-label="Country: {row["country"]}; Records: {row["records"]}"' \
-            in svgs["by-country"]
-    bars = re.findall(r'aria-roledescription="bar"', svgs["licence-mix"])
-    assert len(bars) == len(charts["licence-mix"]["rows"])
-    for slug in ("languages", "types", "per-month"):
-        assert len(re.findall(r'aria-roledescription="bar"', svgs[slug])) == len(
-            charts[slug]["rows"]), slug
+    assert len(re.findall(r'aria-roledescription="bar"', svgs["per-month"])) == len(
+        charts["per-month"]["rows"])
 
 
 # --- canned queries ----------------------------------------------------------------------------
@@ -458,7 +469,8 @@ def test_record_page_links_to_the_resource_and_its_source(site: Site, catalogue:
     page = site.get(f"/oerhub/records/{record_id}")
     assert page.status_code == 200
     assert "<h1" in page.text and title in page.text
-    assert f'<a class="oer-resource-link" href="{url}">Open the resource</a>' in page.text
+    assert (f'<a class="oer-open" href="{url}" rel="noopener nofollow">Open the resource</a>'
+            in page.text)
     assert f'<a class="oer-source-link" href="/oerhub/sources/{source_id}">{name}</a>' \
         in page.text
     assert site.get(f"/oerhub/sources/{source_id}").status_code == 200
@@ -471,7 +483,8 @@ def test_record_page_links_to_the_resource_and_its_source(site: Site, catalogue:
 def test_record_page_of_a_deleted_record_says_so(site: Site, catalogue: Path) -> None:
     record_id = one(catalogue, "SELECT id FROM records WHERE deleted = 1 ORDER BY id")
     page = site.get(f"/oerhub/records/{record_id}")
-    assert page.status_code == 200 and "Deleted by its repository" in page.text
+    assert page.status_code == 200 and "withdrawn by its provider on" in page.text
+    assert "Open the resource" not in page.text
 
 
 # --- limits: read-only, time limit, hidden internals -----------------------------------------

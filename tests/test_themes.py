@@ -115,6 +115,9 @@ def test_shipped_themes_load_with_names_and_rules() -> None:
     assert set(REQUIRED) <= set(ids)
     for theme in themes.themes:
         assert {"en", "ru", "uk"} <= set(theme.names), theme.id
+        # what it covers, on its landing page (/themes/ID), in the interface languages
+        assert {"en", "ru", "uk"} <= set(theme.descriptions), theme.id
+        assert theme.description("kk") == theme.description("en")
         assert theme.keywords, theme.id
         assert set(theme.resource_types) <= set(RESOURCE_TYPES)
     assert load_themes().mark == themes.mark  # the same content, the same mark
@@ -148,6 +151,10 @@ def test_theme_rules_include_and_exclude(theme_id: str) -> None:
     ('[themes.x]\nnames = { en = "X", ru = "Х", uk = "Х" }\nkeywords = "x"\n',
      "themes.x.keywords", "list"),
     ("themes = 1\n", "themes", "table of themes"),
+    ('[themes.x]\nnames = { en = "X", ru = "Х", uk = "Х" }\ndescription = "x"\n'
+     'keywords = ["x"]\n', "themes.x.description", "table of language"),
+    ('[themes.x]\nnames = { en = "X", ru = "Х", uk = "Х" }\ndescription = { ru = "х" }\n'
+     'keywords = ["x"]\n', "themes.x.description.en", "missing"),
 ])
 def test_loader_names_file_and_key(tmp_path: Path, text: str, key: str, message: str) -> None:
     path = tmp_path / "themes.toml"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from oerhub.catalogue.rules import language_check_sql, openness_sql
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -100,7 +100,11 @@ SELECT r.id, r.title, r.url,
        r.license, r.access,
        {openness} AS openness,
        r.resource_type, r.education_level, r.subjects, r.creators, r.publisher, r.date,
-       r.description, r.first_harvested, r.last_changed
+       r.description, r.first_harvested, r.last_changed,
+       -- the themes it is in (schema 10; record_themes, by config/themes.toml), a JSON
+       -- array for ?_facet_array=themes and ?themes__arraycontains=ID
+       (SELECT json_group_array(t.theme) FROM record_themes AS t
+        WHERE t.record_id = r.id) AS themes
 FROM records AS r
 WHERE r.deleted = 0;
 -- Each live record's subjects, one row each: Datasette's subjects page counts this table
@@ -434,8 +438,17 @@ def _record_themes(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _resources_themes(conn: sqlite3.Connection) -> None:
+    """Schema 10: the resources view gets a `themes` column (a JSON array from record_themes),
+    the site's theme facet."""
+    conn.execute("DROP VIEW IF EXISTS resources")
+    for statement in statements(SCHEMA):
+        if statement.startswith("CREATE VIEW IF NOT EXISTS resources "):
+            conn.execute(statement)
+
+
 def _suggestions(conn: sqlite3.Connection) -> None:
-    """Schema 10: the as-you-type suggestions; the search step indexes every record once
+    """Schema 11: the as-you-type suggestions; the search step indexes every record once
     more to fill them (its folding mark is forgotten)."""
     for statement in statements(SCHEMA):
         if "suggestion" in statement.split("(")[0]:
@@ -449,7 +462,8 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: _baseline,
     8: _open_writes,
     9: _record_themes,
-    10: _suggestions,
+    10: _resources_themes,
+    11: _suggestions,
 }
 if max(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a new schema needs its step
     raise ImportError("SCHEMA_VERSION has no migration")

@@ -23,7 +23,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,14 @@ class Theme:
     exclude: tuple[str, ...] = ()
     isced: tuple[str, ...] = ()
     resource_types: tuple[str, ...] = ()
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names["en"]
+
+    def description(self, language: str = "en") -> str:
+        """What the theme covers, for its landing page (empty when the file gives none)."""
+        return self.descriptions.get(language) or self.descriptions.get("en", "")
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,8 @@ def _theme(path: Path, theme_id: str, body: Any) -> Theme:
         raise _fail(path, where, "a theme id is lower-case letters, digits and hyphens")
     if not isinstance(body, dict):
         raise _fail(path, where, "must be a table")
-    unknown = set(body) - {"names", "keywords", "exclude", "isced", "resource_types"}
+    unknown = set(body) - {"names", "description", "keywords", "exclude", "isced",
+                           "resource_types"}
     if unknown:
         raise _fail(path, f"{where}.{sorted(unknown)[0]}", "unknown key")
     names = body.get("names")
@@ -122,6 +128,12 @@ def _theme(path: Path, theme_id: str, body: Any) -> Theme:
         if language not in names:
             raise _fail(path, f"{where}.names.{language}", "missing: every theme is named in "
                         f"{', '.join(INTERFACE_LANGUAGES)}")
+    descriptions = body.get("description", {})
+    if not isinstance(descriptions, dict) or not all(
+            isinstance(v, str) and v.strip() for v in descriptions.values()):
+        raise _fail(path, f"{where}.description", "must be a table of language = text")
+    if descriptions and "en" not in descriptions:
+        raise _fail(path, f"{where}.description.en", "missing: a description is in en at least")
     keywords = _strings(path, f"{where}.keywords", body.get("keywords", []))
     exclude = _strings(path, f"{where}.exclude", body.get("exclude", []))
     isced = _strings(path, f"{where}.isced", body.get("isced", []))
@@ -140,7 +152,7 @@ def _theme(path: Path, theme_id: str, body: Any) -> Theme:
     if not (keywords or isced or types):
         raise _fail(path, where, "needs keywords, isced or resource_types")
     return Theme(theme_id, {k: v.strip() for k, v in names.items()}, keywords, exclude,
-                 isced, types)
+                 isced, types, {k: " ".join(v.split()) for k, v in descriptions.items()})
 
 
 # --- matching ------------------------------------------------------------------------------

@@ -147,10 +147,15 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import site_guard, suggest  # (import datasette: only for a site)
+    from oerhub.publish import record_page, site_guard, site_i18n  # (import datasette)
+    from oerhub.publish import gateways  # /themes, /themes/<id>, /-/map/coverage.svg
+    from oerhub.publish import suggest  # /-/suggest
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
+    site_i18n.register()  # the interface in the reader's language, names instead of codes
+    record_page.register()  # the record page's citations, JSON-LD and checked links
+    gateways.register()  # the analysts' pages: themes, the coverage map
     suggest.register()  # /-/suggest: as-you-type suggestions for the search box
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -85,33 +86,68 @@ def shade(value: int, peak: int) -> str:
     return BLUES[max(step, 0)]
 
 
-def choropleth(values: dict[str, int], names: dict[str, str], width: int = 760) -> str:
-    """The 15 countries shaded by `values`, in an equirectangular projection true at 50°N
-    (Russia's far east, past 180°, is shifted to go on eastwards)."""
+@dataclass(frozen=True)
+class Projection:
+    """The 15 countries in an equirectangular projection true at 50°N, fitted to a width:
+    each country's SVG path and label point, and `point` for any place (a source's pin).
+    Shared by the survey's map and the site's coverage map (oerhub/publish/coverage_map.py)."""
+
+    width: int
+    height: int
+    pad: int
+    left: float
+    top: float
+    scale: float
+    countries: tuple[tuple[str, str, tuple[float, float]], ...]  # (code, path, label x, y)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """Longitude and latitude to SVG coordinates (Russia's far east, past 180°, goes on
+        eastwards: a longitude below -169° is taken 360° further)."""
+        if x < -169:
+            x += 360
+        return (self.pad + (x - self.left) * _K * self.scale,
+                self.pad + (self.top - y) * self.scale)
+
+    def longitude(self, x: float) -> float:
+        """The longitude at SVG x (the inverse of `point`'s first half)."""
+        return self.left + (x - self.pad) / (_K * self.scale)
+
+
+_K = math.cos(math.radians(50))
+
+
+@cache
+def projection(width: int = 760, pad: int = 12) -> Projection:
+    """The countries fitted to `width` (plus `pad` on each side, room for edge labels)."""
     features = _features()
     xs = [x for _, rings in features for ring in rings for x, _ in ring]
     ys = [y for _, rings in features for ring in rings for _, y in ring]
-    k = math.cos(math.radians(50))
-    pad = 12  # room for the labels of the countries on the edge
-    scale = (width - 2 * pad) / ((max(xs) - min(xs)) * k)
+    scale = (width - 2 * pad) / ((max(xs) - min(xs)) * _K)
     height = int((max(ys) - min(ys)) * scale) + 2 * pad
-    peak = max(values.values(), default=0)
-
-    def point(x: float, y: float) -> str:
-        return f"{pad + (x - min(xs)) * k * scale:.1f},{pad + (max(ys) - y) * scale:.1f}"
-
-    parts = [_svg_open(width, height + 26)]
+    bare = Projection(width, height, pad, min(xs), max(ys), scale, ())
+    countries = []
     for code, rings in features:
-        path = " ".join("M" + " L".join(point(x, y) for x, y in ring) + "Z" for ring in rings)
+        path = " ".join("M" + " L".join("{:.1f},{:.1f}".format(*bare.point(x, y))
+                                        for x, y in ring) + "Z" for ring in rings)
+        ring = max(rings, key=len)  # the label at the middle of the largest ring
+        label = bare.point(sum(x for x, _ in ring) / len(ring),
+                           sum(y for _, y in ring) / len(ring))
+        countries.append((code, path, label))
+    return Projection(width, height, pad, min(xs), max(ys), scale, tuple(countries))
+
+
+def choropleth(values: dict[str, int], names: dict[str, str], width: int = 760) -> str:
+    """The 15 countries shaded by `values`, each labelled with its code."""
+    shape = projection(width)
+    height = shape.height
+    peak = max(values.values(), default=0)
+    parts = [_svg_open(width, height + 26)]
+    for code, path, _ in shape.countries:
         title = f"{names.get(code, code)}: {values.get(code, 0):,}"
         parts.append(f'<path d="{path}" fill="{shade(values.get(code, 0), peak)}" '
                      f'stroke="#fff" stroke-width="0.7"><title>{escape(title)}</title></path>')
-    for code, rings in features:  # labels at the middle of each country's largest ring
-        ring = max(rings, key=len)
-        cx = sum(x for x, _ in ring) / len(ring)
-        cy = sum(y for _, y in ring) / len(ring)
-        x, y = point(cx, cy).split(",")
-        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" font-size="10" font-weight="700" fill="#222">'
+    for code, _, (x, y) in shape.countries:
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="10" font-weight="700" fill="#222">'
                      f'{code}</text>')
     for i, colour in enumerate((EMPTY, *BLUES)):
         parts.append(f'<rect x="{10 + i * 28}" y="{height + 8}" width="26" height="12" '

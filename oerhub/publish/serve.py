@@ -146,10 +146,14 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     from datasette.database import Database
 
     from oerhub.catalogue.base import writable
+    from oerhub.publish import (  # (they import datasette: only when a site is made)
+        gateways,  # /themes, /themes/<id>, /-/map/coverage.svg
+        record_page,
+        site_guard,
+        site_i18n,
+        suggest,  # /-/suggest
+    )
     from oerhub.publish import oai as oai_endpoint
-    from oerhub.publish import record_page, site_guard, site_i18n  # (import datasette)
-    from oerhub.publish import gateways  # /themes, /themes/<id>, /-/map/coverage.svg
-    from oerhub.publish import suggest  # /-/suggest
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables

@@ -5,7 +5,8 @@
   .venv/bin/python benchmarks/run_all.py throughput memory --records 50000
   .venv/bin/python benchmarks/run_all.py --note "batched FTS inserts"   # says what changed
 
-Benchmarks: throughput, memory, latency, incremental, many_sources, publishing. Each starts
+Benchmarks: throughput, memory, latency, incremental, many_sources, publishing, survey,
+search_scale (search and suggestions at a million records). Each starts
 its own servers on 127.0.0.1 that answer from memory, so the client is what is timed. The
 result (machine, date, figures, goals) is put at the top of benchmarks/RESULTS.md unless
 --no-write; a --quick run is marked as such.
@@ -31,13 +32,14 @@ import latency  # noqa: E402
 import many_sources  # noqa: E402
 import memory  # noqa: E402
 import publishing  # noqa: E402
+import search_scale  # noqa: E402
 import survey  # noqa: E402
 import throughput  # noqa: E402
 from common import PROJECT, Result  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NAMES = ("throughput", "memory", "latency", "incremental", "many_sources", "publishing",
-         "survey")
+         "survey", "search_scale")
 
 
 def plan(args: argparse.Namespace) -> dict[str, Callable[[], Result]]:
@@ -53,6 +55,8 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], Result]]:
         "many_sources": lambda: many_sources.run(10 if quick else 30, 0.1),
         "publishing": lambda: publishing.run(published, args.dir, 3 if quick else 5),
         "survey": lambda: survey.run(published, args.dir),
+        "search_scale": lambda: search_scale.run(published, args.dir,
+                                                 20_000 if quick else 200_000),
     }
 
 

@@ -28,8 +28,8 @@ if str(PROJECT) not in sys.path:  # run as `python benchmarks/x.py` from anywher
 
 from oerhub.catalogue import Catalogue  # noqa: E402
 from oerhub.enrich import search_index  # noqa: E402
-from oerhub.enrich.search import update_search  # noqa: E402
 from oerhub.enrich.search_query import query_match  # noqa: E402
+from oerhub.enrich.search_step import update_search  # noqa: E402
 from oerhub.models import Batch, RawRecord, Record, RunProgress  # noqa: E402
 from oerhub.registry import load_config  # noqa: E402
 

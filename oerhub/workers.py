@@ -37,7 +37,7 @@ MIN_PAGE_BYTES = 32_768
 MAX_PAGE_BYTES = 16 * 2**20
 # What the fork server imports once, so that each worker starts with it loaded: the page
 # reader and normaliser, and the per-record work of the enrichment steps.
-PRELOAD = ["harvesters.oai_client", "harvesters.oai_pmh", "oerhub.normalize", "oerhub.enrich.duplicates", "oerhub.enrich.search"]
+PRELOAD = ["harvesters.oai_client", "harvesters.oai_pmh", "oerhub.normalize", "oerhub.enrich.duplicates", "oerhub.enrich.search_step"]
 
 
 def worker_count(setting: int | None) -> int:

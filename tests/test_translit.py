@@ -199,7 +199,7 @@ def test_the_tokenizer_works_as_the_design_expects() -> None:
 def test_an_older_catalogue_is_searchable_at_once_and_folded_by_the_next_step(tmp_path
                                                                               ) -> None:
     from oerhub.catalogue import Catalogue
-    from oerhub.enrich.search import update_search
+    from oerhub.enrich.search_step import update_search
 
     db = tmp_path / "old.db"
     with Catalogue(db) as catalogue:  # made as schema 6 left it: no records_search
@@ -229,7 +229,7 @@ def test_the_index_holds_no_copy_of_the_text_and_forgets_old_values(tmp_path) ->
     """records_search is contentless: changed records are taken out of it with the values
     they were indexed with (kept by a trigger), so no old word is ever found again."""
     from oerhub.catalogue import Catalogue
-    from oerhub.enrich.search import update_search
+    from oerhub.enrich.search_step import update_search
 
     with Catalogue(tmp_path / "c.db") as catalogue:
         conn = catalogue.conn

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from oerhub.catalogue.rules import language_check_sql, openness_sql
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -204,6 +204,39 @@ CREATE TABLE IF NOT EXISTS records_search_folding (mark TEXT);
 CREATE TABLE IF NOT EXISTS records_search_pending (
     id INTEGER PRIMARY KEY, title, description, subjects, creators, language, country
 );
+-- As-you-type suggestions (oerhub/enrich/suggestions.py, kept by the search step: only changed
+-- records analysed again; read by /-/suggest): each distinct title and subject of the live
+-- records once (`digest`: of kind and text, to find one without indexing the text; a title
+-- with its smallest live record, for its page), and its keys: each word folded (lower case,
+-- no Latin diacritics or apostrophes, ё as е), the forms of a word that do not start with it
+-- (lemmas), and its other spellings (Физика: fizika). `rank`, lower first: own word, form,
+-- other spelling; the text's first word; subject before title; shorter text. Read by key for
+-- a rare prefix, by initial and rank for a common one (the own words and forms of its first
+-- letter in rank order, a walk that stops at the first few that match).
+CREATE TABLE IF NOT EXISTS suggestions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,  -- title, subject
+    text TEXT NOT NULL,
+    digest INTEGER NOT NULL,
+    record_id INTEGER,   -- a title's record
+    language TEXT,       -- the language and country its keys were made in
+    country TEXT
+);
+CREATE INDEX IF NOT EXISTS suggestions_digest ON suggestions(digest);
+CREATE TABLE IF NOT EXISTS suggestion_keys (
+    key TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    suggestion_id INTEGER NOT NULL,
+    PRIMARY KEY (key, rank, suggestion_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS suggestion_keys_initial ON suggestion_keys(substr(key, 1, 1), rank)
+    WHERE rank < 2048;
+-- The live records with each title suggestion (its record is the smallest of them).
+CREATE TABLE IF NOT EXISTS suggestion_records (
+    suggestion_id INTEGER NOT NULL,
+    record_id INTEGER NOT NULL,
+    PRIMARY KEY (suggestion_id, record_id)
+) WITHOUT ROWID;
 -- Cross-source duplicates and translations (oerhub/enrich/duplicates.py: the `duplicates` step after each
 -- harvest; the keys are oerhub/enrich/duplicate_keys.py's). record_keys: what each live record is matched by;
 -- role same (DOI, handle, link, title + creator: the same resource), version (ISBN family or
@@ -414,6 +447,15 @@ def _resources_themes(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _suggestions(conn: sqlite3.Connection) -> None:
+    """Schema 11: the as-you-type suggestions; the search step indexes every record once
+    more to fill them (its folding mark is forgotten)."""
+    for statement in statements(SCHEMA):
+        if "suggestion" in statement.split("(")[0]:
+            conn.execute(statement)
+    conn.execute("DELETE FROM records_search_folding")
+
+
 # Schema number -> the step that brings the one before it there. Add a change as the next
 # number; never edit a step that has shipped.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -421,6 +463,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     8: _open_writes,
     9: _record_themes,
     10: _resources_themes,
+    11: _suggestions,
 }
 if max(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a new schema needs its step
     raise ImportError("SCHEMA_VERSION has no migration")

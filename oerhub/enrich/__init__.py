@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from oerhub.catalogue import Catalogue
-from oerhub.enrich import duplicates, languages, search, themes
+from oerhub.enrich import duplicates, languages, search_step, themes
 
 # The steps in the order they run: name -> step(catalogue, processes) -> one line saying what
 # it did. `processes` is the harvest's pool of worker processes (oerhub/workers.py) or
@@ -21,7 +21,7 @@ from oerhub.enrich import duplicates, languages, search, themes
 # records.
 STEPS: dict[str, Callable[[Catalogue, Executor | None], str]] = {
     duplicates.STEP: duplicates.step,
-    "search": search.step,
+    "search": search_step.step,
     themes.STEP: themes.step,
     "languages": languages.detection_step,
 }

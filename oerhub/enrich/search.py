@@ -15,24 +15,12 @@ Georgian and Armenian in Latin); and `forms`/`text_forms`, their stems and lemma
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
 
 import translitua
 from anyascii import anyascii
-
-from oerhub.catalogue import Catalogue, json_strings
-from oerhub.enrich import search_index
-from oerhub.enrich.word_forms import record_forms, spelled_forms
-from oerhub.workers import spread
-
-# Bumped whenever the folding changes: the step then folds every record again.
-FOLDING_VERSION = 2  # 2: word forms (oerhub/enrich/word_forms.py)
-BATCH = 2000
 
 Scheme = Callable[[str], str]
 
@@ -451,71 +439,3 @@ def fold(title: str | None, subjects: Iterable[str], creators: Iterable[str],
 @lru_cache(maxsize=1 << 18)
 def _sorted_forms(word: str, language: str | None, reading: str | None) -> tuple[str, ...]:
     return tuple(sorted(word_forms(word, language, reading)))
-
-
-# --- the enrichment step --------------------------------------------------------------------
-
-
-def folding_mark() -> str:
-    """What the folded forms depend on: our rules and the libraries' (the index forgets a
-    record given exactly what it was indexed with, so any change folds everything again)."""
-    from importlib.metadata import version
-    return " ".join([str(FOLDING_VERSION), *(f"{name} {version(name)}" for name in (
-        "translitua", "anyascii", "PyStemmer", "simplemma"))])
-
-
-def update_search(catalogue: Catalogue, processes: Executor | None = None) -> tuple[int, int]:
-    """Bring `records_search` in step with the live records; (records folded, removed).
-    With worker `processes`, new records are folded there.
-
-    Only what changed since the last run is folded: new live records, and records whose
-    searched text, language or country changed (a harvest's updates, `oerhub renormalize`,
-    any UPDATE: triggers keep their old values, with which they are taken out of the index);
-    all of them after the folding changes. Tombstones are removed.
-    """
-    search_index.prepare(catalogue, folding_mark())
-    removed = 0
-    while stale := search_index.stale(catalogue, BATCH):
-        search_index.forget(catalogue, [
-            (row[0], row[1], row[2], row[3], row[4],
-             *(analysed(row[1], row[2], json_strings(row[3]), json_strings(row[4]), row[5],
-                        row[6]) if row[7] else ("", "", ""))) for row in stale])
-        removed += sum(1 for row in stale if not row[8])
-    folded = 0
-    for rows, forms in spread(processes, folded_rows, _unindexed(catalogue), BATCH // 2):
-        search_index.store(catalogue, forms)
-        folded += len(rows)
-    return folded, removed
-
-
-def _unindexed(catalogue: Catalogue) -> Iterator[list[tuple[Any, ...]]]:
-    after = 0
-    while rows := search_index.unindexed(catalogue, after, BATCH):
-        after = rows[-1][0]
-        yield rows
-
-
-def folded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str, str, str]]:
-    """(id, folded, forms, text_forms) of records as search_index.unindexed reads them. Pure:
-    worker processes run it."""
-    return [(row[0], *analysed(row[1], row[6], json_strings(row[2]), json_strings(row[3]),
-                               row[4], row[5])) for row in rows]
-
-
-def analysed(title: str | None, description: str | None, subjects: list[str],
-             creators: list[str], language: str | None, country: str | None
-             ) -> tuple[str, str, str]:
-    """A record's (folded, forms, text_forms): its other spellings, and the word forms
-    (stems, lemmas) of its title, subjects and creators, and of its description."""
-    named = _WORD.findall(" ".join([title or "", *subjects, *creators]))
-    folded = fold(title, subjects, creators, language, country)  # and its Cyrillic's forms:
-    return (" ".join(filter(None, (folded, spelled_forms(folded, language, country)))),
-            record_forms(dict.fromkeys(named), language, country),
-            record_forms(dict.fromkeys(_WORD.findall(description or "")), language, country))
-
-
-def step(catalogue: Catalogue, processes: Executor | None = None) -> str:
-    started = time.monotonic()
-    folded, removed = update_search(catalogue, processes)
-    return (f"{folded:,} records indexed for search across scripts, {removed:,} deleted ones "
-            f"removed ({time.monotonic() - started:.1f} s)")

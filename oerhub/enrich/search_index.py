@@ -10,11 +10,14 @@ from typing import Any
 from oerhub.catalogue import Catalogue
 from oerhub.catalogue.schema import SCHEMA, SEARCH_RANK, SEARCH_TRIGGERS, statements
 
+# The as-you-type suggestions (suggest_index.py), emptied with records_search: made anew too.
+SUGGESTION_TABLES = ("suggestion_keys", "suggestion_records", "suggestions")
+
 
 def prepare(catalogue: Catalogue, folding: str) -> bool:
     """Make records_search ready for the step: the contentless layout, its triggers and
-    rank; emptied when `folding` (the folding's version) is not what it holds. True when
-    everything must be folded again."""
+    rank; emptied when `folding` (the folding's version) is not what it holds, and the
+    suggestions with it. True when everything must be folded again."""
     with catalogue.transaction():
         conn = catalogue.conn
         remade = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
@@ -36,7 +39,7 @@ def prepare(catalogue: Catalogue, folding: str) -> bool:
             return False
         conn.execute("INSERT INTO records_search (records_search) VALUES ('delete-all')")
         for table in ("records_search_state", "records_search_pending",
-                      "records_search_folding"):
+                      "records_search_folding", *SUGGESTION_TABLES):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("INSERT INTO records_search_folding (mark) VALUES (?)", (folding,))
         return True
@@ -91,15 +94,16 @@ def unindexed(catalogue: Catalogue, after_id: int, limit: int) -> list[tuple[Any
         (after_id, limit)).fetchall()
 
 
-def store(catalogue: Catalogue, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Index records, each (id, folded, forms, text_forms): their text is read from records."""
+def store(catalogue: Catalogue, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Index records, each (id, folded, forms, text_forms, …): their text is read from
+    records."""
     with catalogue.transaction():
         conn = catalogue.conn
         conn.execute("DROP TABLE IF EXISTS temp.search_batch")  # (an older layout's)
         conn.execute("CREATE TEMP TABLE search_batch "
                      "(id INTEGER PRIMARY KEY, folded TEXT, forms TEXT, text_forms TEXT)")
         conn.executemany("INSERT INTO temp.search_batch (id, folded, forms, text_forms) "
-                         "VALUES (?, ?, ?, ?)", rows)
+                         "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
         conn.execute(
             "INSERT INTO records_search (rowid, title, description, subjects, creators, "
             "folded, forms, text_forms) SELECT r.id, r.title, r.description, r.subjects, "
@@ -109,6 +113,14 @@ def store(catalogue: Catalogue, rows: Sequence[tuple[int, str, str, str]]) -> No
                      "SELECT id, 1 FROM temp.search_batch")
 
 
+# A query's matches ranked by bm25 at most: past this many, the newest this many are ranked
+# (FTS5 computes bm25 for every row it sorts: a word in a third of a million records took
+# 0.8 s; benchmarks/search_scale.py). bm25 still reads each phrase's whole posting list once
+# per query, for its frequency: a word in every record costs ~50 ms a phrase whatever this
+# is. Filters by country or language rank all.
+RANKED_AT_MOST = 2000
+
+
 def search_records(catalogue: Catalogue, match: str, limit: int = 20,
                    country: str | None = None, language: str | None = None
                    ) -> list[dict[str, Any]]:
@@ -116,6 +128,14 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
     first; only those of `country` and `language` when given."""
     if not match:
         return []
+    if country is None and language is None:
+        return list(catalogue.db.query(
+            "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
+            "s.rank AS rank FROM (SELECT rowid, rank FROM records_search WHERE "
+            "records_search MATCH :match AND rowid >= :floor ORDER BY rank LIMIT :ranked) "
+            "AS s JOIN records AS r ON r.id = s.rowid WHERE r.deleted = 0 ORDER BY s.rank "
+            "LIMIT :limit", {"match": match, "limit": limit, "ranked": limit + 100,
+                             "floor": ranked_floor(catalogue, match)}))
     return list(catalogue.db.query(
         "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
         "s.rank AS rank FROM records_search AS s JOIN records AS r ON r.id = s.rowid "
@@ -123,3 +143,12 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
         "AND (:country IS NULL OR r.country = :country) "
         "AND (:language IS NULL OR r.language = :language) ORDER BY s.rank LIMIT :limit",
         {"match": match, "limit": limit, "country": country, "language": language}))
+
+
+def ranked_floor(catalogue: Catalogue, match: str) -> int:
+    """The smallest rowid of the newest RANKED_AT_MOST matches (0 when there are fewer):
+    read from the end of the index, it stops there."""
+    row = catalogue.conn.execute(
+        "SELECT rowid FROM records_search WHERE records_search MATCH ? ORDER BY rowid DESC "
+        "LIMIT 1 OFFSET ?", (match, RANKED_AT_MOST - 1)).fetchone()
+    return int(row[0]) if row else 0

@@ -11,12 +11,13 @@ table (tests/test_word_forms.py, README "Word forms"):
 - Snowball stemmers (PyStemmer: the Snowball C code, 1.2 µs a word against 45 µs for the
   pure-Python snowballstemmer, 2.6 MB) for ru, en, et, lt, ro and hy.
 - simplemma's dictionaries (lemmas; 19 MB with every language, each loaded on first use, 0.3
-  to 1 s) for uk, lv and ka, which Snowball lacks, and beside Snowball for et and hy, where the
-  table showed stems missing forms (Estonian õpikud/õpik and ajaloo/ajalugu, Armenian
-  քիմիայի/քիմիա); the lemma is stemmed too, so the two agree. Not for ru, en, lt, ro: Snowball
-  alone found every form of the table there, and each dictionary costs a second per process.
-- pymorphy3 (ru, uk dictionaries): not tried. Snowball (ru) and simplemma with our stripping
-  (uk) already reach 1.00 on the table, and it would add two dictionaries for two languages.
+  to 1 s) for uk, lv and ka, which Snowball lacks, and beside Snowball for et, hy and ro, where
+  the table showed stems missing forms (Estonian õpikud/õpik and ajaloo/ajalugu, Armenian
+  քիմիայի/քիմիա, Romanian culegeri/culegere); the lemma is stemmed too, so the two agree. Not
+  for ru, en, lt: Snowball alone found every form of the table there, and each dictionary
+  costs a second per process.
+- pymorphy3 (ru, uk dictionaries): measured against these on the table's ru and uk queries
+  (benchmarks/analysers.py, README "Word forms"); not used (see there why).
 - Our own suffix stripping (SUFFIXES below, small and tested) for the languages no library
   covers: kk, ky, uz, az, tk, tg and be; and for uk beside simplemma, whose dictionary lacks
   some forms (`англійська`); a query's last or short word is also a prefix
@@ -37,7 +38,7 @@ import Stemmer
 
 SNOWBALL = {"ru": "russian", "en": "english", "et": "estonian", "lt": "lithuanian",
             "ro": "romanian", "hy": "armenian"}
-LEMMAS = ("uk", "lv", "ka", "et", "hy")  # measured: see the docstring
+LEMMAS = ("uk", "lv", "ka", "et", "hy", "ro")  # measured: see the docstring
 
 # Case, number and possessive endings of the languages no library covers, longest first
 # when tried; stripped up to three times while a stem of MIN_STEM letters or more is left.
@@ -66,7 +67,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "uk": ("ого", "ому", "ими", "ами", "ями", "ій", "ої", "их", "им", "ий", "ів", "ам", "ах",
            "ях", "ою", "ею", "а", "я", "у", "ю", "і", "и", "о", "е", "ь"),
     "be": ("ымі", "амі", "ямі", "ага", "яга", "аму", "яму", "ых", "ым", "ыя", "ія", "ай",
-           "ая", "ое", "ае", "ам", "ах", "оў", "еў", "аў", "іі", "ію", "ы", "і", "а", "я",
+           "ая", "ое", "ае", "ам", "ах", "оў", "еў", "аў", "яў", "іі", "ію", "ы", "і", "а", "я",
            "у", "ю", "е", "о", "ь"),
 }
 MIN_STEM = 4
@@ -76,8 +77,9 @@ VOICING = {"kk": {"ғ": "қ", "г": "к"}, "ky": {"г": "к", "б": "п"}, "uz":
            "az": {"y": "k", "ğ": "q"}, "tk": {"b": "p", "g": "k", "d": "t"},
            "be": {"ц": "к"}}  # Belarusian фізіка, па фізіцы
 
-# Derivations the analysers keep apart, joined by one rule each: a noun in -ник is found by
-# its adjective's stem (учебник → учебн, as in учебное, учебный; задачник → задачн).
+# Derivations the analysers keep apart, joined by two rules: a noun in -ник is found by its
+# adjective's stem (учебник → учебн, as in учебное, учебный; задачник → задачн), and an
+# adjective's stem in -н by its noun's (литературн → литератур, as in литература).
 DERIVED = {"ru": ("ик",), "uk": ("ик",), "be": ("ік",)}
 
 SCRIPT_LANGUAGES = {
@@ -137,6 +139,8 @@ def keys(word: str, language: str) -> frozenset[str]:
     if language in DERIVED:  # учебник: a noun of the adjective учебный (учебное пособие)
         found |= {key[:-len(suffix)] for key in (word, *found) for suffix in DERIVED[language]
                   if key.endswith(suffix) and len(key) - len(suffix) >= 5}
+        # an adjective in -н- is found by its noun (литературного чтения: литература)
+        found |= {key[:-1] for key in found if key.endswith("н") and len(key) >= 7}
     return frozenset(k for k in found if len(k) > 1 and k != word and " " not in k)
 
 

@@ -146,14 +146,15 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     from datasette.database import Database
 
     from oerhub.catalogue.base import writable
-    from oerhub.publish import oai as oai_endpoint
     from oerhub.publish import (  # (they import datasette: only when a site is made)
+        gateways,  # /themes, /themes/<id>, /-/map/coverage.svg
         record_page,
         site_guard,
         site_i18n,
         site_search,
+        suggest,  # /-/suggest
     )
-    from oerhub.publish import gateways  # /themes, /themes/<id>, /-/map/coverage.svg
+    from oerhub.publish import oai as oai_endpoint
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
@@ -161,6 +162,7 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     site_search.register()  # search by word forms, best matches first, as result cards
     record_page.register()  # the record page's citations, JSON-LD and checked links
     gateways.register()  # the analysts' pages: themes, the coverage map
+    suggest.register()  # /-/suggest: as-you-type suggestions for the search box
     from oerhub.enrich.search_query import warm_up
     threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
     try:

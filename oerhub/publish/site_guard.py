@@ -120,7 +120,8 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, settings["max_value_bytes"])
     conn.set_authorizer(table_authorizer(internal_tables() | RAW_READERS))
     conn.row_factory = ResultBudget(settings["max_result_bytes"])
-    conn.create_function("oerhub_match", 1, search_match, deterministic=True)
+    conn.create_function("oerhub_match", 1, lambda q: search_match(q, conn))
+    conn.create_function("oerhub_floor", 1, lambda q: search_floor(q, conn))
 
 
 def with_search_engine(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -130,15 +131,38 @@ def with_search_engine(metadata: dict[str, Any]) -> dict[str, Any]:
     for database in (changed.get("databases") or {}).values():
         for query in (database.get("queries") or {}).values():
             if isinstance(query, dict) and isinstance(query.get("sql"), str):
-                query["sql"] = query["sql"].replace("escape_fts(:q)", "oerhub_match(:q)")
+                sql = query["sql"].replace("escape_fts(:q)", "oerhub_match(:q)")
+                if "oerhub_match(:q)" in sql:  # as oerhub search: the newest matches ranked
+                    sql = sql.replace("order by records_search.rank", "and records_search."
+                                      "rowid >= oerhub_floor(:q) order by records_search.rank")
+                query["sql"] = sql
     return changed
 
 
-def search_match(query: str | None) -> str:
+def search_match(query: str | None, conn: sqlite3.Connection | None = None) -> str:
     """oerhub_match(:q) in the site's SQL: the ranked search (`/oerhub/search`) reads a query
-    as `oerhub search` does — word forms, prefixes, other scripts (search_query.py)."""
+    as `oerhub search` does — word forms, prefixes (through the suggestion keys of `conn`),
+    other scripts (search_query.py)."""
+    from oerhub.enrich import suggest_index
     from oerhub.enrich.search_query import query_match
-    return query_match(query or "")
+    from oerhub.enrich.suggestions import folded
+
+    def starts(word: str) -> list[str] | None:
+        return suggest_index.completions(conn, folded(word)) if conn is not None else None
+    return query_match(query or "", None, starts)
+
+
+def search_floor(query: str | None, conn: sqlite3.Connection) -> int:
+    """oerhub_floor(:q): the smallest rowid of the newest matches the ranked search ranks
+    (search_index.RANKED_AT_MOST; 0 when fewer match), as `oerhub search` does."""
+    from oerhub.enrich.search_index import RANKED_AT_MOST
+    match = search_match(query, conn)
+    if not match:
+        return 0
+    row = conn.execute("SELECT rowid FROM records_search WHERE records_search MATCH ? "
+                       "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                       (match, RANKED_AT_MOST - 1)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def table_authorizer(denied: frozenset[str]) -> Callable[..., int]:

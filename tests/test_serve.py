@@ -185,7 +185,7 @@ def test_resources_page_has_facets_labels_and_links(site: Site, catalogue: Path)
     facets = data["facet_results"]
     # The facets people filter by (oerhub/publish/site_search.py: licensed); source on request
     assert set(facets) == {"country", "language", "license", "resource_type",
-                           "education_level", "subjects", "licensed"}
+                           "education_level", "subjects", "themes", "licensed"}
     assert {f["value"]: f["count"] for f in facets["country"]["results"]} == dict(sql(
         catalogue, "SELECT country, COUNT(*) FROM records WHERE deleted = 0 GROUP BY country"))
     asked = site.json("/oerhub/resources.json?_size=0&_facet=source_name&_facet=openness"

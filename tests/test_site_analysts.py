@@ -344,6 +344,27 @@ def test_theme_facet_counts_with_and_without_search(site: SiteClient, catalogue:
     assert all("tvet" in json.loads(r["themes"]) for r in data["rows"])
 
 
+def test_the_theme_facet_is_offered_by_default_with_names(site: SiteClient,
+                                                          catalogue: Path) -> None:
+    """Resources' own facets include the themes (read from record_themes, keyed by theme),
+    counted as the array facet counts them, shown by name in the reader's language."""
+    def default_facet(query: str) -> dict[str, int]:
+        data = json.loads(page(site, f"/oerhub/resources.json?{query}"))
+        return {r["value"]: r["count"] for r in data["facet_results"]["themes"]["results"]}
+
+    totals = {t: n for t, (n, _) in theme_totals(catalogue).items()}
+    assert totals and default_facet("_size=0") == totals == facet(site, "_size=0")
+    word = urllib.parse.quote("подготовка")
+    assert default_facet(f"_search={word}&_size=0") == facet(site, f"_search={word}&_size=0")
+    assert default_facet("country=KZ&_size=0") == facet(site, "country=KZ&_size=0")
+    russian = site.get("/oerhub/resources", headers={"Accept-Language": "ru"}).text
+    english = site.get("/oerhub/resources").text
+    assert 'id="facet-themes"' in russian
+    assert "Профессионально-техническое образование" in russian
+    assert "Technical and vocational education (TVET)" in english
+    assert "themes__arraycontains=tvet" in english
+
+
 def test_the_themes_column_comes_with_a_migration(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
     with Catalogue(db) as opened:

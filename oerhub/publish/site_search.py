@@ -358,6 +358,7 @@ class SubjectFacet(Facet):
 
     type = "subjects"
     UNFILTERED = re.compile(r"\bfrom\s+\[?resources\]?\s*$", re.IGNORECASE)
+    TABLE, VALUE = "record_subjects", "subject"  # one row per live record and value
 
     async def suggest(self) -> list[dict[str, Any]]:
         return []
@@ -371,8 +372,9 @@ class SubjectFacet(Facet):
             column = config.get("column") or config["simple"]
             within = ("" if self.UNFILTERED.search(self.sql) else
                       f"where record_id in (select id from ({self.sql})) ")
-            sql = (f"select subject as value, count(*) as count from record_subjects {within}"
-                   f"group by subject order by count(*) desc, subject limit {size + 1}")
+            sql = (f"select {self.VALUE} as value, count(*) as count from {self.TABLE} {within}"
+                   f"group by {self.VALUE} order by count(*) desc, {self.VALUE} "
+                   f"limit {size + 1}")
             try:
                 rows = (await self.ds.execute(
                     self.database, sql, self.params, truncate=False,
@@ -396,9 +398,18 @@ class SubjectFacet(Facet):
         return results, timed_out
 
 
+class ThemeFacet(SubjectFacet):
+    """`{themes: themes}`: the themes (config/themes.toml) counted in record_themes, keyed by
+    theme and record, which the themes step keeps for live records only; links are
+    `?themes__arraycontains=<id>`, as on a theme's page."""
+
+    type = "themes"
+    TABLE, VALUE = "record_themes", "theme"
+
+
 @hookimpl
 def register_facet_classes() -> list[type[Facet]]:
-    return [LicensedFacet, SubjectFacet]
+    return [LicensedFacet, SubjectFacet, ThemeFacet]
 
 
 # --- hostile page numbers ---------------------------------------------------------------

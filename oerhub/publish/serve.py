@@ -143,7 +143,6 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     `datasette.client`.
     """
     from datasette.app import Datasette
-    from datasette.database import Database
 
     from oerhub.catalogue.base import writable
     from oerhub.publish import (  # (they import datasette: only when a site is made)
@@ -155,6 +154,7 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
         suggest,  # /-/suggest
     )
     from oerhub.publish import oai as oai_endpoint
+    from oerhub.publish.facet_cache import CatalogueDatabase
 
     oai_endpoint.register()  # /oai: the catalogue as an OAI-PMH repository
     site_guard.register()  # what one anonymous visitor may cost: limits, internal tables
@@ -182,7 +182,9 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     )
     ds.remove_database("_memory")  # added by Datasette when no file is given
     # a catalogue it cannot write (a snapshot, a read-only mount) is served immutable
-    ds.add_database(Database(ds, path=str(Path(db).resolve()), is_mutable=writable(Path(db))),
+    # facet counts kept until the catalogue changes (facet_cache.py)
+    ds.add_database(CatalogueDatabase(ds, path=str(Path(db).resolve()),
+                                      is_mutable=writable(Path(db))),
                     name=DATABASE_NAME)
     return ds
 

@@ -370,11 +370,8 @@ class SubjectFacet(Facet):
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
-            within = ("" if self.UNFILTERED.search(self.sql) else
-                      f"where record_id in (select id from ({self.sql})) ")
-            sql = (f"select {self.VALUE} as value, count(*) as count from {self.TABLE} {within}"
-                   f"group by {self.VALUE} order by count(*) desc, {self.VALUE} "
-                   f"limit {size + 1}")
+            sql = self.counting_sql(None if self.UNFILTERED.search(self.sql) else
+                                    f"select id from ({self.sql})", size + 1)
             try:
                 rows = (await self.ds.execute(
                     self.database, sql, self.params, truncate=False,
@@ -398,6 +395,28 @@ class SubjectFacet(Facet):
         return results, timed_out
 
 
+    def counting_sql(self, ids: str | None, limit: int) -> str:
+        """(value, count) of the rows whose ids `ids` selects (None: every live record)."""
+        within = "" if ids is None else f"where record_id in ({ids}) "
+        return (f"select {self.VALUE} as value, count(*) as count from {self.TABLE} {within}"
+                f"group by {self.VALUE} order by count(*) desc, {self.VALUE} limit {limit}")
+
+
+class LevelFacet(SubjectFacet):
+    """`{levels: education_level}`: the ISCED levels read from the records' own JSON arrays,
+    not through the resources view (whose per-row subqueries made Datasette's array facet
+    pass the facet time limit on a million records: 500 ms and no facet, against 0.3 s)."""
+
+    type = "levels"
+
+    def counting_sql(self, ids: str | None, limit: int) -> str:
+        within = "r.deleted = 0" if ids is None else f"r.id in ({ids})"
+        return ("select j.value as value, count(*) as count from records as r, "
+                f"json_each(r.education_level) as j where {within} and "
+                "json_valid(r.education_level) group by j.value "
+                f"order by count(*) desc, j.value limit {limit}")
+
+
 class ThemeFacet(SubjectFacet):
     """`{themes: themes}`: the themes (config/themes.toml) counted in record_themes, keyed by
     theme and record, which the themes step keeps for live records only; links are
@@ -409,7 +428,7 @@ class ThemeFacet(SubjectFacet):
 
 @hookimpl
 def register_facet_classes() -> list[type[Facet]]:
-    return [LicensedFacet, SubjectFacet, ThemeFacet]
+    return [LicensedFacet, SubjectFacet, LevelFacet, ThemeFacet]
 
 
 # --- hostile page numbers ---------------------------------------------------------------

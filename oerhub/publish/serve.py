@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import sqlite3
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -164,7 +163,10 @@ def make_datasette(db: str | os.PathLike[str], site: Site, registry: Config | No
     gateways.register()  # the analysts' pages: themes, the coverage map
     suggest.register()  # /-/suggest: as-you-type suggestions for the search box
     from oerhub.enrich.search_query import warm_up
-    threading.Thread(target=warm_up, name="search-analysers", daemon=True).start()
+    # The analysers' dictionaries (~4 s, once per process) before the first visitor: loaded in
+    # a thread beside the requests they held the GIL, SQL threads could not run their time
+    # checks, and the home page's first query on a million records passed its 2 s limit (500).
+    warm_up()
     try:
         site_guard.parse_limits((site.metadata.get("plugins") or {}).get(site_guard.PLUGIN_NAME)
                                 or {})

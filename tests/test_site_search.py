@@ -158,6 +158,29 @@ def test_best_matches_first(site, catalogue):
     assert "best matches first" not in by_title
 
 
+def test_a_common_word_ranks_its_newest_matches_on_the_first_pages(site, catalogue,
+                                                                    monkeypatch):
+    """Past RANKED_AT_MOST matches, an unfiltered first page ranks the newest ones only (as
+    `oerhub search` does); the count stays every match's, a filter ranks them all."""
+    from oerhub.publish import site_search
+
+    everything = card_ids(get(site, "/oerhub/resources", _search="физика"))
+    assert len(everything) > 3
+    monkeypatch.setattr(site_search, "RANKED_AT_MOST", 3)
+    newest = sorted(everything, reverse=True)[:3]
+    first = card_ids(get(site, "/oerhub/resources", _search="физика", _size="2"))
+    assert first == [i for i in everything if i in newest][:2]  # best of the newest 3
+    assert first != everything[:2]  # (this catalogue: the best two are not both new)
+    assert data(site, _search="физика")["filtered_table_rows_count"] == len(everything)
+    # a page past RANKED_AT_MOST, and a filtered page, rank every match
+    later = card_ids(get(site, "/oerhub/resources", _search="физика", _size="2", _next="2"))
+    assert later == everything[2:4]
+    russian = card_ids(get(site, "/oerhub/resources", _search="физика", language="ru",
+                           _size="2"))
+    assert russian == [i for i in everything if i in set(card_ids(get(
+        site, "/oerhub/resources", _search="физика", language="ru")))][:2]
+
+
 @pytest.mark.parametrize("query", ["физика", "fizika", "физ", "химия", "методика физики",
                                    "ķīmija", "nothing-like-this"])
 def test_count_and_facets_equal_the_catalogue(site, catalogue, query):

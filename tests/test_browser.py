@@ -10,29 +10,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from served import oerhub_serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):
     raise RuntimeError("CI must have Chromium: .ci/run installs Debian's chromium package")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install "
                                                          "chromium); .ci/run installs it")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +34,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     subprocess.run([sys.executable, "-m", "oerhub.cli", "demo", "--dir", str(directory)],
                    check=True, capture_output=True, timeout=120)
     db = directory / "oerhub.db"
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "oerhub.cli", "serve", "--db", str(db),
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with oerhub_serving(db) as base:
         yield base, db
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def browse(url: str, profile: Path) -> str:

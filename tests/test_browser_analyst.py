@@ -9,11 +9,6 @@ Screenshots: tests/screenshots/analyst-<page>-<width>-<lang>.png.
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +23,7 @@ from browser import (
     needs_chromium,
     screenshot,
 )
+from served import oerhub_serving
 from test_site_analysts import build_catalogue
 
 from oerhub.publish.report import CIS_BALTIC
@@ -41,32 +37,12 @@ WORDS = {"en": {"dashboard": "Coverage", "themes": "Themes", "theme": "Teacher e
                 "turkmenistan": "Туркменистан", "word": "учителей"}}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`oerhub serve` on the analysts' test catalogue (themes, duplicates), on a free port."""
-    db = build_catalogue(tmp_path_factory.mktemp("analyst-browser"))
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "oerhub.cli", "serve", "--db", str(db),
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, cwd=PROJECT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/themes", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with oerhub_serving(build_catalogue(tmp_path_factory.mktemp("analyst-browser")),
+                        ready="/themes") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

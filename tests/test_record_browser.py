@@ -7,11 +7,6 @@ tests/screenshots/record-<width>-<lang>.png.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,38 +20,19 @@ from browser import (
     needs_chromium,
     screenshot,
 )
+from served import oerhub_serving
 from test_record_page import build
 
 pytestmark = needs_chromium()
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     """The record-page catalogue served by `oerhub serve` on a free port."""
     db, ids = build(tmp_path_factory.mktemp("record-browser"))
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "oerhub.cli", "serve", "--db", str(db),
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, cwd=PROJECT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with oerhub_serving(db) as base:
         yield base, ids
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

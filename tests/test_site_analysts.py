@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import SiteClient, source_toml
+from served import fetch, snapshot_serving
 
 from oerhub.catalogue import Catalogue
 from oerhub.enrich import STEPS
@@ -406,59 +407,17 @@ def test_the_records_of_a_deleted_source_are_not_counted(site: SiteClient,
 
 
 
-WITHOUT_OERHUB = """
-import sys
-sys.modules["oerhub"] = None  # as on a machine where oerhub is not installed
-from datasette.cli import cli
-cli()
-"""
-
-
 @pytest.mark.parametrize("with_oerhub", [True, False])
 def test_a_published_snapshot_serves_the_dashboard_under_plain_datasette(
         catalogue: Path, tmp_path: Path, with_oerhub: bool) -> None:
     """`oerhub publish` output under `datasette serve`: with oerhub installed, the dashboard
     with its map and the theme pages; without it, the dashboard still renders."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.error
-    import urllib.request
-
     from oerhub.publish.serve import load_site, publish
 
     out = tmp_path / "snapshot"
     publish(catalogue, out, load_site(PROJECT / "config" / "metadata.yaml"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launcher = ([sys.executable, "-c", "from datasette.cli import cli; cli()"] if with_oerhub
-                else [sys.executable, "-c", WITHOUT_OERHUB])
-    server = subprocess.Popen(
-        [*launcher, "serve", "oerhub.db", "-m", "metadata.yaml", "--template-dir",
-         "templates", "--plugins-dir", "plugins", "--port", str(port)],
-        cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    pages: dict[str, tuple[int, str]] = {}
-    try:
-        for path in ("/-/dashboards/coverage", "/themes/tvet"):
-            for _ in range(150):
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}",
-                                                timeout=5) as answer:
-                        pages[path] = (answer.status, answer.read().decode("utf-8"))
-                    break
-                except urllib.error.HTTPError as error:
-                    pages[path] = (error.code, "")
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        pytest.fail(server.stderr.read().decode()[-2000:])
-                    time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+    with snapshot_serving(out, with_oerhub) as base:
+        pages = {path: fetch(base + path) for path in ("/-/dashboards/coverage", "/themes/tvet")}
     status, html = pages["/-/dashboards/coverage"]
     assert status == 200 and 'id="table-by-country"' in html
     assert ('class="oer-map"' in html) is with_oerhub

@@ -12,6 +12,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from conftest import PROJECT, SiteClient, source_toml
+from served import fetch, snapshot_serving
 
 from oerhub.catalogue import Catalogue
 from oerhub.publish import site_i18n
@@ -239,61 +240,18 @@ def test_numbers_in_the_reader_s_way():
 
 # --- a published snapshot served by plain Datasette -------------------------------------------
 
-WITHOUT_OERHUB = """
-import sys
-sys.modules["oerhub"] = None  # as on a machine where oerhub is not installed
-from datasette.cli import cli
-cli()
-"""
-
-
 @pytest.mark.parametrize("with_oerhub", [True, False])
 def test_a_published_snapshot_renders_under_plain_datasette(site, tmp_path, with_oerhub):
     """`oerhub publish` output served by `datasette serve`: with oerhub installed the pages
     are localised as under `oerhub serve`; without it they still render, in English."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.error
-    import urllib.request
-
     from oerhub.publish.serve import load_site, publish
 
     db = Path(site.ds.get_database("oerhub").path)
     out = tmp_path / "snapshot"
     publish(db, out, load_site(PROJECT / "config" / "metadata.yaml"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launcher = ([sys.executable, "-c", "from datasette.cli import cli; cli()"] if with_oerhub
-                else [sys.executable, "-c", WITHOUT_OERHUB])
-    server = subprocess.Popen(
-        [*launcher, "serve", "oerhub.db", "-m", "metadata.yaml", "--template-dir",
-         "templates", "--plugins-dir", "plugins", "--port", str(port)],
-        cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        pages = {}
-        for path in ("/", "/oerhub/resources", "/themes/tvet", "/no-such-page"):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                             headers={"Accept-Language": "ru"})
-            for _ in range(100):
-                try:
-                    with urllib.request.urlopen(request, timeout=5) as answer:
-                        pages[path] = (answer.status, answer.read().decode("utf-8"))
-                    break
-                except urllib.error.HTTPError as error:  # Datasette's error page
-                    pages[path] = (error.code, error.read().decode("utf-8"))
-                    error.close()
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        pytest.fail(server.stderr.read().decode()[-2000:])
-                    time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+    with snapshot_serving(out, with_oerhub) as base:
+        pages = {path: fetch(base + path, headers={"Accept-Language": "ru"})
+                 for path in ("/", "/oerhub/resources", "/themes/tvet", "/no-such-page")}
     # theme pages come with oerhub (config/plugins/oerhub_gateways.py); without it that URL
     # is an error page like any unknown one, which must render too (a 404, not a 500)
     expected = {"/": 200, "/oerhub/resources": 200, "/no-such-page": 404,

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import SiteClient
 from search_catalogue import build
+from served import fetch, snapshot_serving
 
 from oerhub.enrich.search_query import query_match
 
@@ -313,38 +314,15 @@ def test_the_language_switcher_keeps_the_results(site):
 def test_a_published_snapshot_has_the_cards_too(catalogue, tmp_path):
     """`oerhub publish` output under plain `datasette serve` with oerhub installed: the
     plugins directory registers the cards (the search read as typed, metadata.yaml's)."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     from conftest import PROJECT
 
     from oerhub.publish.serve import load_site, publish
 
     out = tmp_path / "snapshot"
     publish(catalogue[0], out, load_site(PROJECT / "config" / "metadata.yaml"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from datasette.cli import cli; cli()", "serve", "oerhub.db",
-         "-m", "metadata.yaml", "--template-dir", "templates", "--plugins-dir", "plugins",
-         "--static", "static:static", "--port", str(port)],
-        cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/oerhub/resources?_search=%D1%84%D0%B8%D0%B7%D0%B8%D0%BA%D0%B0"
-    text = ""
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    text = answer.read().decode("utf-8")
-                break
-            except OSError:
-                time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with snapshot_serving(out) as base:
+        status, text = fetch(
+            base + "/oerhub/resources?_search=%D1%84%D0%B8%D0%B7%D0%B8%D0%BA%D0%B0")
+    assert status == 200
     assert 'class="oer-card"' in text and "best matches first" in text
     assert "Физика. 7 класс" in text

@@ -9,9 +9,6 @@ visited is written to tests/screenshots/teacher-<step>-<width>-<lang>.png.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,7 +26,7 @@ from browser import (
     screenshot,
 )
 from search_catalogue import build
-from test_browser import free_port
+from served import oerhub_serving
 
 from oerhub.publish.site_i18n import interface
 
@@ -39,30 +36,13 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
-    """The search catalogue (tests/search_catalogue.py), served by `oerhub serve`."""
+    """The search catalogue (tests/search_catalogue.py), served by `oerhub serve` (which
+    loads every analyser's dictionary before it answers)."""
     directory = tmp_path_factory.mktemp("teacher")
     ids = build(directory)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "oerhub.cli", "serve", "--db", str(directory / "oerhub.db"),
-         "--config", str(directory / "sources.toml"), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(base + "/", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        # the first search loads every analyser's dictionary: done here, not in a step's time
-        with urllib.request.urlopen(base + "/oerhub/resources?_search=%D1%84%D0%B8%D0%B7",
-                                    timeout=120):
-            pass
+    with oerhub_serving(directory / "oerhub.db", "--config",
+                        str(directory / "sources.toml")) as base:
         yield base, ids
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def on_first_screen(page: Any, selector: str) -> bool:

@@ -4,6 +4,7 @@ records (what is indexed, with which folding, and the values changed records had
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,7 +136,7 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
             "records_search MATCH :match AND rowid >= :floor ORDER BY rank LIMIT :ranked) "
             "AS s JOIN records AS r ON r.id = s.rowid WHERE r.deleted = 0 ORDER BY s.rank "
             "LIMIT :limit", {"match": match, "limit": limit, "ranked": limit + 100,
-                             "floor": ranked_floor(catalogue, match)}))
+                             "floor": ranked_floor(catalogue.conn, match)}))
     return list(catalogue.db.query(
         "SELECT r.id, r.identifier, r.source_id, r.title, r.url, r.language, r.country, "
         "s.rank AS rank FROM records_search AS s JOIN records AS r ON r.id = s.rowid "
@@ -145,10 +146,11 @@ def search_records(catalogue: Catalogue, match: str, limit: int = 20,
         {"match": match, "limit": limit, "country": country, "language": language}))
 
 
-def ranked_floor(catalogue: Catalogue, match: str) -> int:
+def ranked_floor(conn: sqlite3.Connection, match: str) -> int:
     """The smallest rowid of the newest RANKED_AT_MOST matches (0 when there are fewer):
-    read from the end of the index, it stops there."""
-    row = catalogue.conn.execute(
+    read from the end of the index, it stops there. The site's ranked search asks it too
+    (site_guard's oerhub_floor)."""
+    row = conn.execute(
         "SELECT rowid FROM records_search WHERE records_search MATCH ? ORDER BY rowid DESC "
         "LIMIT 1 OFFSET ?", (match, RANKED_AT_MOST - 1)).fetchone()
     return int(row[0]) if row else 0

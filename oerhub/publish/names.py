@@ -75,7 +75,8 @@ _CC = re.compile(r"^(?:LicenseRef-)?CC-(BY(?:-NC)?(?:-SA|-ND)?)(?:-(\d\.\d))?(?:
 
 
 @cache
-def _locale(code: str) -> Locale:
+def babel_locale(code: str) -> Locale:
+    """Babel's locale for an interface language (English for one it does not know)."""
     try:
         return Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -97,17 +98,17 @@ class Names:
         """`kk` → "Kazakh" / "Казахский"; an unknown code is shown as it is."""
         if not code:
             return ""
-        name = _locale(self.locale).languages.get(code)
+        name = babel_locale(self.locale).languages.get(code)
         return _capitalised(name) if name else code
 
     def native_language(self, code: str) -> str:
         """The language's own name for itself: what a language switcher shows."""
-        return _capitalised(_locale(code).get_display_name() or code)
+        return _capitalised(babel_locale(code).get_display_name() or code)
 
     def country(self, code: str | None) -> str:
         if not code:
             return ""
-        return _locale(self.locale).territories.get(code.upper()) or code
+        return babel_locale(self.locale).territories.get(code.upper()) or code
 
     def type(self, term: str | None) -> str:
         if not term:

@@ -27,8 +27,8 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
-from oerhub.publish.names import N_, Names
-from oerhub.publish.site_i18n import SOURCE_LANGUAGE, _babel_locale, interface, request_language
+from oerhub.publish.names import N_, Names, babel_locale
+from oerhub.publish.site_i18n import SOURCE_LANGUAGE, interface, request_language
 
 PLUGIN_NAME = "oerhub-record"
 LEAD_CHARS = 300  # a longer description shows its start, the whole under "Whole description"
@@ -193,7 +193,7 @@ class RecordView:
             when = date(int(year), int(month), int(day or 1))
         except ValueError:
             return str(value)
-        locale = _babel_locale(self.code)
+        locale = babel_locale(self.code)
         return format_date(when, "LLLL y" if not day else "long", locale=locale)
 
     @property

@@ -155,14 +155,9 @@ def search_match(query: str | None, conn: sqlite3.Connection | None = None) -> s
 def search_floor(query: str | None, conn: sqlite3.Connection) -> int:
     """oerhub_floor(:q): the smallest rowid of the newest matches the ranked search ranks
     (search_index.RANKED_AT_MOST; 0 when fewer match), as `oerhub search` does."""
-    from oerhub.enrich.search_index import RANKED_AT_MOST
+    from oerhub.enrich.search_index import ranked_floor
     match = search_match(query, conn)
-    if not match:
-        return 0
-    row = conn.execute("SELECT rowid FROM records_search WHERE records_search MATCH ? "
-                       "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                       (match, RANKED_AT_MOST - 1)).fetchone()
-    return int(row[0]) if row else 0
+    return ranked_floor(conn, match) if match else 0
 
 
 def table_authorizer(denied: frozenset[str]) -> Callable[..., int]:

@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from datasette import hookimpl
 
-from oerhub.publish.names import Names
+from oerhub.publish.names import Names, babel_locale
 
 PLUGIN_NAME = "oerhub-i18n"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -145,20 +144,13 @@ class Interface:
         return text % {"num": n, **values}
 
     def format_number(self, number: float | int | None) -> str:
-        return "" if number is None else format_decimal(number, locale=_babel_locale(self.code))
+        return "" if number is None else format_decimal(number, locale=babel_locale(self.code))
 
 
 @cache
 def interface(code: str) -> Interface:
     return Interface(code)
 
-
-@cache
-def _babel_locale(code: str) -> Locale:
-    try:
-        return Locale.parse(code)
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(SOURCE_LANGUAGE)
 
 
 def lang_url(path: str, query_string: str, code: str) -> str:
